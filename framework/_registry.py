@@ -1,0 +1,97 @@
+"""Registration records and the name -> plugin registry built from them."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Callable, Mapping
+
+import attrs
+from attrs import field, frozen
+
+#: Plugin kinds and the registration hook that provides each.
+KINDS: Mapping[str, str] = {
+    "domain": "register_domains",
+    "synthesizer": "register_synthesizers",
+    "library_learner": "register_library_learners",
+    "injector": "register_injectors",
+    "backbone": "register_backbones",
+    "encoder": "register_encoders",
+    "task": "register_tasks",
+    "selector": "register_selectors",
+    "executor": "register_executors",
+}
+
+
+@frozen
+class NoOptions:
+    """Options class of a plugin that takes no options."""
+
+
+def _check_kind(_instance: Any, _attribute: Any, value: str) -> None:
+    if value not in KINDS:
+        raise ValueError(f"unknown plugin kind {value!r}; kinds are: {', '.join(KINDS)}")
+
+
+def _check_options(_instance: Any, _attribute: Any, value: type) -> None:
+    if not attrs.has(value):
+        raise TypeError(f"options must be an attrs class, got {value!r}")
+
+
+@frozen
+class PluginInfo:
+    """What one plugin offers: the name a spec uses, a factory and its options class.
+
+    ``factory(options)`` is called with an instance of ``options`` (validated
+    from the spec) and returns the plugin object. Heavy or optional imports
+    belong inside the factory so that listing plugins stays cheap.
+    """
+
+    name: str
+    kind: str = field(validator=_check_kind)
+    factory: Callable[..., Any]
+    options: type = field(default=NoOptions, validator=_check_options)
+    summary: str = ""
+
+
+@frozen
+class Registered:
+    """A :class:`PluginInfo` together with where it came from."""
+
+    info: PluginInfo
+    source: str  # the plugin module's name, or a file path
+    package: str  # distribution name, "(spec)" for modules listed in a spec
+    version: str
+
+
+class PluginError(Exception):
+    """A plugin could not be loaded, registered or found."""
+
+
+class UnknownPluginError(PluginError):
+    """A spec names a plugin that no loaded module registers."""
+
+    def __init__(self, kind: str, name: str, available: list[str]) -> None:
+        self.kind, self.name, self.available = kind, name, available
+        close = difflib.get_close_matches(name, available, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        names = ", ".join(available) if available else "none"
+        super().__init__(f"unknown {kind} plugin {name!r}{hint}; available: {names}")
+
+
+@frozen
+class Registry:
+    """Every registered plugin, by kind and name."""
+
+    entries: Mapping[str, Mapping[str, Registered]]
+
+    def names(self, kind: str) -> list[str]:
+        return sorted(self.entries.get(kind, {}))
+
+    def get(self, kind: str, name: str) -> Registered:
+        try:
+            return self.entries[kind][name]
+        except KeyError:
+            raise UnknownPluginError(kind, name, self.names(kind)) from None
+
+    def all(self) -> list[Registered]:
+        return [self.entries[k][n] for k in KINDS for n in self.names(k)]

@@ -1,0 +1,1 @@
+"""The symbolic half: grammars, programs and their probabilities."""

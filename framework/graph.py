@@ -1,0 +1,52 @@
+"""Port-labelled graphs: the output of the graph domain, the input of the neural side."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from attrs import frozen
+
+
+@frozen
+class PortGraph:
+    """An undirected multigraph whose edges sit on numbered ports.
+
+    Nodes and edges share one id counter in creation order (``0 .. next_id-1``).
+    ``edges`` holds every edge under both endpoints as
+    ``(node, port, edge_id, neighbour)``, in the order of the seed's JSON form
+    (descending by ``(node, port)``); an edge uses the same port on both ends.
+    """
+
+    edges: tuple[tuple[int, int, int, int], ...]
+    next_id: int
+    size: int
+    max_conn: int = 10
+
+    @property
+    def node_ids(self) -> tuple[int, ...]:
+        """Creation ids of the nodes, ascending."""
+        edge_ids = {e[2] for e in self.edges}
+        return tuple(i for i in range(self.next_id) if i not in edge_ids)
+
+    @property
+    def undirected_edges(self) -> tuple[tuple[int, int, int, int], ...]:
+        """Each edge once, as ``(edge_id, u, v, port)`` with ``u < v``, ascending by id."""
+        seen = {(e[2], min(e[0], e[3]), max(e[0], e[3]), e[1]) for e in self.edges}
+        return tuple(sorted(seen))
+
+    def to_json(self) -> dict[str, Any]:
+        """The seed's JSON form: ``{"edges": [[[u, port], [edge_id, v]], ...], ...}``."""
+        return {
+            "edges": [[[u, p], [i, v]] for u, p, i, v in self.edges],
+            "next_id": self.next_id,
+            "size": self.size,
+            "max_conn": self.max_conn,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | str) -> PortGraph:
+        if isinstance(data, str):
+            data = json.loads(data)
+        edges = tuple((u, p, i, v) for (u, p), (i, v) in data["edges"])
+        return cls(edges=edges, next_id=data["next_id"], size=data["size"], max_conn=data["max_conn"])
