@@ -8,6 +8,8 @@ from typing import Any, Callable, Mapping
 import attrs
 from attrs import field, frozen
 
+from framework.errors import UsageError
+
 #: Plugin kinds and the registration hook that provides each.
 KINDS: Mapping[str, str] = {
     "domain": "register_domains",
@@ -63,7 +65,7 @@ class Registered:
     version: str
 
 
-class PluginError(Exception):
+class PluginError(UsageError):
     """A plugin could not be loaded, registered or found."""
 
 

