@@ -1,0 +1,101 @@
+"""The graph domain: programs of the G-SSNN seed DSL build port-labelled graphs.
+
+Paper: "Symbolic Synthesis of Neural Networks" (arXiv 2303.03340). A program of
+the graph DSL (``grammars/graph.lark``) runs on a one-node graph and returns a
+:class:`~framework.PortGraph`, which fixes the topology of a GNN head. The
+exact semantics are in ``interpreter.py``; deduplication in ``equivalence.py``.
+
+Spec usage::
+
+    domain = {plugin = "graph", max_conn = 10, step_budget = 100000, equivalence = "simple"}
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Hashable
+
+from attrs import field, frozen
+from attrs.validators import ge, gt, in_, instance_of
+
+from framework import PluginInfo, PortGraph, Program, Rejection, hookimpl
+
+from .equivalence import EQUIVALENCES
+from .interpreter import indirection_table, interpret
+
+if TYPE_CHECKING:
+    from framework import Grammar
+
+
+@frozen
+class GraphDomainOptions:
+    """Options of the ``graph`` domain.
+
+    ``max_conn``: ports per node (the seed uses 10). ``step_budget``: base
+    primitives a single evaluation may execute before it is rejected with
+    ``"budget exceeded"``. ``equivalence``: ``"simple"`` (the seed's: isomorphic
+    simple graphs) or ``"ported"`` (isomorphic port-labelled multigraphs).
+    """
+
+    max_conn: int = field(default=10, validator=[instance_of(int), ge(1)])
+    step_budget: int = field(default=100_000, validator=[instance_of(int), gt(0)])
+    equivalence: str = field(default="simple", validator=in_(tuple(EQUIVALENCES)))
+
+
+class GraphDomain:
+    """Evaluates graph-DSL programs and deduplicates their outputs."""
+
+    def __init__(self, options: GraphDomainOptions = GraphDomainOptions()) -> None:
+        self.options = options
+        self._key, self._equivalent = EQUIVALENCES[options.equivalence]
+        self._grammar: Grammar | None = None
+        # (grammar, indirection table) of the last grammar seen: the engine
+        # evaluates many programs against one grammar version at a time.
+        self._tables: tuple[Any, dict] = (None, {})
+
+    @property
+    def grammar(self) -> Grammar:
+        """The seed graph grammar, loaded on first use from the package data."""
+        if self._grammar is None:
+            from framework import Grammar
+
+            self._grammar = Grammar.load_builtin("graph")
+        return self._grammar
+
+    def _table(self, grammar: Grammar | None) -> dict:
+        cached, table = self._tables
+        if grammar is not cached:
+            inventions = {name: p.body for name, p in grammar.productions.items() if p.body is not None}
+            arity = max((len(grammar.productions[name].arguments) for name in inventions), default=0)
+            table = indirection_table(inventions, arity)
+            self._tables = (grammar, table)
+        return table
+
+    def evaluate(self, program: Program, grammar: Grammar | None = None) -> PortGraph | Rejection:
+        """Run ``program``; inventions of ``grammar`` are interpreted through their bodies."""
+        table = self._table(grammar) if grammar is not None else None
+        return interpret(program, table, max_conn=self.options.max_conn, step_budget=self.options.step_budget)
+
+    def key(self, output: PortGraph) -> Hashable:
+        """Cheap invariant of the chosen equivalence (equal for equivalent outputs)."""
+        return self._key(output)
+
+    def equivalent(self, a: PortGraph, b: PortGraph) -> bool:
+        """Exact check of the chosen equivalence."""
+        return self._equivalent(a, b)
+
+    def to_graph(self, output: PortGraph) -> PortGraph:
+        """Outputs already are port graphs."""
+        return output
+
+
+@hookimpl
+def register_domains() -> list[PluginInfo]:
+    return [
+        PluginInfo(
+            "graph",
+            "domain",
+            GraphDomain,
+            GraphDomainOptions,
+            summary="G-SSNN seed DSL: programs build port-labelled graphs (arXiv 2303.03340)",
+        )
+    ]

@@ -1,0 +1,225 @@
+"""Interpreter of the graph-construction DSL of G-SSNN (arXiv 2303.03340).
+
+Follows ``graph-dsl.md`` exactly: the 69 conformance records of the original
+implementation are reproduced bit for bit (edge ids, ports, ``next_id``, ``size``).
+
+Why it looks the way it does (it runs millions of times in search):
+
+* The graph is one mutable dict ``(node, port) -> (edge_id, neighbour)`` with an
+  undo trail. Edges are only ever added, so undoing ``func``'s rejected graph or
+  a probe's effects is popping the trail back to a mark: no copies.
+* The stack is a linked list of pairs ``(top, rest)`` (``None`` when empty), so
+  ``func`` restores it for free.
+* Continuations are walked in a loop; only ``func`` and ``if_positions_equal``
+  recurse, and their nesting is capped, so no Python ``RecursionError``.
+* Inventions are interpreted through their bodies with an environment binding
+  each hole ``#i`` to the caller's argument (a closure), never by textual
+  expansion: a body that uses a hole twice would make the expanded tree
+  exponentially large. Only base primitives count as steps, so a program and its
+  rewriting through inventions take exactly the same number of steps and are
+  rejected by the budget alike (library learning never changes meaning).
+* A program's cost is its number of executed base steps: a tree without
+  inventions executes each node at most once; with inventions (shared holes)
+  the count can grow exponentially in nesting, and the step budget bounds it, so
+  the time of any evaluation is at most proportional to ``step_budget``.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from framework import PortGraph, Program, Rejection, UsageError
+
+#: The seed DSL's primitives, in the order of ``graph-dsl.md``.
+BASE_PRODUCTIONS = (
+    "identity",
+    "next_port",
+    "prev_port",
+    "move",
+    "add",
+    "push",
+    "pop",
+    "connect",
+    "func",
+    "if_positions_equal",
+)
+
+#: Arity of each primitive (continuations included).
+ARITY: Mapping[str, int] = {
+    "identity": 0,
+    "next_port": 1,
+    "prev_port": 1,
+    "move": 1,
+    "add": 1,
+    "push": 1,
+    "pop": 1,
+    "connect": 1,
+    "func": 2,
+    "if_positions_equal": 5,
+}
+
+#: How deep ``func`` / ``if_positions_equal`` may nest inside one another.
+MAX_NESTING = 200
+
+_IDENTITY, _NEXT, _PREV, _MOVE, _ADD, _PUSH, _POP, _CONNECT, _FUNC, _IF = range(10)
+_OPCODES = {name: code for code, name in enumerate(BASE_PRODUCTIONS)}
+
+
+class UnknownProductionError(UsageError):
+    """A program uses a production that is neither a primitive nor an invention."""
+
+
+class _OutOfBudget(Exception):
+    """Raised inside the machine to abandon a run; turned into a Rejection."""
+
+
+class _Machine:
+    """The mutable graph of one evaluation and the recursive runner over it."""
+
+    __slots__ = ("edges", "trail", "next_id", "size", "components", "steps", "budget", "max_conn", "indirect")
+
+    def __init__(self, max_conn: int, budget: int, indirect: Mapping[str, tuple[int, Program | None]]) -> None:
+        self.edges: dict[tuple[int, int], tuple[int, int]] = {}
+        self.trail: list[tuple[int, int]] = []
+        self.next_id = 1
+        self.size = 1
+        self.components = 1
+        self.steps = 0
+        self.budget = budget
+        self.max_conn = max_conn
+        # production name -> (hole index, None) for holes "#i", (-1, body) for inventions
+        self.indirect = indirect
+
+    def _undo(self, trail_len: int, next_id: int, size: int, components: int) -> None:
+        edges, trail = self.edges, self.trail
+        while len(trail) > trail_len:
+            del edges[trail.pop()]
+        self.next_id, self.size, self.components = next_id, size, components
+
+    def run(self, node: Program, env: tuple, pos: int, port: int, stack: tuple | None, depth: int):
+        """Run ``node`` (holes bound by ``env``) from the cursor; return the final cursor."""
+        edges = self.edges
+        max_conn = self.max_conn
+        while True:
+            op = _OPCODES.get(node.production)
+            if op is None:
+                node, env = self._enter(node, env)
+                continue
+            self.steps += 1
+            if self.steps > self.budget:
+                raise _OutOfBudget(f"more than {self.budget} steps")
+            if op == _IDENTITY:
+                return pos, port, stack
+            children = node.children
+            if op == _CONNECT:
+                if stack is not None:
+                    other = stack[0]
+                    if other != pos and (pos, port) not in edges and (other, port) not in edges:
+                        edge_id = self.next_id
+                        edges[pos, port] = (edge_id, other)
+                        edges[other, port] = (edge_id, pos)
+                        self.trail += ((pos, port), (other, port))
+                        self.next_id = edge_id + 1
+                        self.components = 1
+            elif op == _PUSH:
+                stack = (pos, stack)
+            elif op == _ADD:
+                if stack is not None and self.components == 1:
+                    pos = self.next_id
+                    self.next_id += 1
+                    self.size += 1
+                    self.components = 2
+            elif op == _NEXT:
+                port = port + 1 if port + 1 < max_conn else 0
+            elif op == _PREV:
+                port = port - 1 if port > 0 else max_conn - 1
+            elif op == _MOVE:
+                edge = edges.get((pos, port))
+                if edge is not None:
+                    pos = edge[1]
+            elif op == _POP:
+                if stack is not None:
+                    if self.components == 1:
+                        stack = stack[1]
+                    else:
+                        # A fresh node is unattached: keep the stack unless the rest
+                        # still offers a node other than pos to connect to.
+                        rest = stack[1]
+                        while rest is not None and rest[0] == pos:
+                            rest = rest[1]
+                        if rest is not None:
+                            stack = stack[1]
+            elif op == _FUNC:
+                if depth >= MAX_NESTING:
+                    raise _OutOfBudget(f"func/if_positions_equal nested deeper than {MAX_NESTING}")
+                mark = (len(self.trail), self.next_id, self.size, self.components)
+                self.run(children[0], env, pos, port, stack, depth + 1)
+                if self.components != 1:
+                    self._undo(*mark)
+                node = children[1]
+                continue
+            else:  # _IF
+                if depth >= MAX_NESTING:
+                    raise _OutOfBudget(f"func/if_positions_equal nested deeper than {MAX_NESTING}")
+                mark = (len(self.trail), self.next_id, self.size, self.components)
+                end_f = self.run(children[0], env, pos, port, stack, depth + 1)[0]
+                self._undo(*mark)
+                end_g = self.run(children[1], env, pos, port, stack, depth + 1)[0]
+                self._undo(*mark)
+                branch = children[2] if end_f == end_g else children[3]
+                pos, port, stack = self.run(branch, env, pos, port, stack, depth + 1)
+                node = children[4]
+                continue
+            node = children[0]
+
+    def _enter(self, node: Program, env: tuple) -> tuple[Program, tuple]:
+        """Step into a hole (its bound argument) or an invention (its body); no step counted."""
+        entry = self.indirect.get(node.production)
+        if entry is None:
+            raise UnknownProductionError(
+                f"unknown production {node.production!r} in graph program; "
+                f"valid: {', '.join(BASE_PRODUCTIONS + tuple(n for n in self.indirect if n[0] != '#'))}"
+            )
+        hole, body = entry
+        if body is None:
+            if hole >= len(env):
+                raise UnknownProductionError(f"hole {node.production!r} outside an invention body with that argument")
+            return env[hole]
+        return body, tuple((child, env) for child in node.children)
+
+
+def indirection_table(inventions: Mapping[str, Program], max_arity: int) -> dict[str, tuple[int, Program | None]]:
+    """The lookup ``_Machine`` uses for non-primitive names: inventions and holes ``#0..#max_arity-1``."""
+    table: dict[str, tuple[int, Program | None]] = {f"#{i}": (i, None) for i in range(max_arity)}
+    table.update((name, (-1, body)) for name, body in inventions.items())
+    return table
+
+
+def interpret(
+    program: Program,
+    indirect: Mapping[str, tuple[int, Program | None]] | None = None,
+    *,
+    max_conn: int = 10,
+    step_budget: int = 100_000,
+) -> PortGraph | Rejection:
+    """Run ``program`` on the initial state (node 0, port 0, empty stack).
+
+    ``indirect`` comes from :func:`indirection_table` when the program may use
+    inventions. Returns the output graph, or a :class:`Rejection` with reason
+    ``"single node"``, ``"not connected"`` or ``"budget exceeded"``. Raises
+    :class:`UnknownProductionError` for names that are neither primitives nor
+    inventions, or a ``UsageError`` when a primitive has the wrong arity.
+    """
+    machine = _Machine(max_conn, step_budget, indirect or {})
+    try:
+        machine.run(program, (), 0, 0, None, 0)
+    except _OutOfBudget as exc:
+        return Rejection("budget exceeded", str(exc))
+    except IndexError:
+        raise UsageError(f"malformed graph program (a primitive has too few children): {program!r}") from None
+    if machine.size == 1:
+        return Rejection("single node")
+    if machine.components != 1:
+        return Rejection("not connected", "the last node added was never connected")
+    edges = tuple((u, p, i, v) for (u, p), (i, v) in sorted(machine.edges.items(), reverse=True))
+    return PortGraph(edges=edges, next_id=machine.next_id, size=machine.size, max_conn=max_conn)
