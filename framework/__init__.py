@@ -17,6 +17,40 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
 
+#: The neural side's names, imported on first use so that ``import framework``
+#: (grammar tools, the CLI's ``--help``) does not pay for importing torch.
+_LAZY = {
+    "ACTIVATIONS": "framework.nn",
+    "Backbone": "framework.nn",
+    "GSSNN": "framework.nn",
+    "GraphIndex": "framework.nn",
+    "Injector": "framework.nn",
+    "add_self_loops": "framework.nn",
+    "check_activation": "framework.nn",
+    "chunk_gather_index": "framework.nn",
+    "gather_nodes": "framework.nn",
+    "scatter_mean": "framework.nn",
+    "scatter_softmax": "framework.nn",
+    "scatter_sum": "framework.nn",
+    "sincos_code": "framework.nn",
+    "TrainingProgress": "framework.nn.progress",
+    "TrainResult": "framework.training",
+    "TrainingOptions": "framework.training",
+    "resolve_device": "framework.training",
+    "seed_everything": "framework.training",
+    "train": "framework.training",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'framework' has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(module), name)
+
+
 __all__ = [
     "KINDS",
     "FrameworkError",
@@ -28,6 +62,25 @@ __all__ = [
     "Rejection",
     "UnknownPluginError",
     "UsageError",
+    "ACTIVATIONS",
+    "Backbone",
+    "GSSNN",
+    "GraphIndex",
+    "Injector",
+    "TrainResult",
+    "TrainingOptions",
+    "TrainingProgress",
+    "add_self_loops",
+    "check_activation",
+    "chunk_gather_index",
+    "gather_nodes",
+    "resolve_device",
+    "scatter_mean",
+    "scatter_softmax",
+    "scatter_sum",
+    "seed_everything",
+    "sincos_code",
+    "train",
     "__version__",
     "hookimpl",
     "hookspec",

@@ -1,0 +1,90 @@
+"""The base class of GNN backbones: depth, dropout and activation around layers.
+
+Modelled on PyG's ``BasicGNN``: a backbone is a stack of ``depth`` identical
+message-passing layers; a subclass only says how to build one layer
+(:meth:`Backbone.make_layer`) and whether its layers read edge features
+(``supports_edge_feats``). The call signature is the same for every backbone,
+native or wrapped (DGL), so the model never needs to know which one it holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+#: Activation names accepted by backbone options, resolved in one place.
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "none": lambda h: h,
+    "relu": F.relu,
+    "gelu": F.gelu,
+    "elu": F.elu,
+}
+
+
+def check_activation(_instance: Any, _attribute: Any, value: str) -> None:
+    """attrs validator for an ``act`` option: one of :data:`ACTIVATIONS`."""
+    if value not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {value!r}; choose one of: {', '.join(ACTIVATIONS)}")
+
+
+class Backbone(nn.Module):
+    """A stack of message-passing layers over a batch of samples on one graph.
+
+    ``forward`` applies, for each layer ``l``: dropout to the node input and
+    (if ``supports_edge_feats``) to the fixed edge features, the layer, and
+    then the activation ``act`` between layers (not after the last one).
+    Edge features are the same tensor for every layer; dropout is drawn anew
+    per layer, as in the G-SSNN paper.
+
+    Args:
+        dim: feature size ``D`` of nodes, edges and outputs.
+        depth: number of layers (default: 3).
+        dropout: dropout probability on each layer's inputs (default: 0.0).
+        act: name of the activation between layers, a key of
+            :data:`ACTIVATIONS` (default: ``"none"``).
+        **layer_kwargs: passed to :meth:`make_layer`.
+
+    Shapes:
+        node_feats ``[B, N, D]``, edge_index ``[2, M]`` (row 0 source, row 1
+        destination, node positions), edge_feats ``[B, M, D]`` (one row per
+        directed message) -> node states ``[B, N, D]``.
+    """
+
+    #: Whether the layers read edge features; when False they are ignored.
+    supports_edge_feats: ClassVar[bool] = False
+
+    def __init__(
+        self, dim: int, depth: int = 3, dropout: float = 0.0, act: str = "none", **layer_kwargs: Any
+    ) -> None:
+        super().__init__()
+        check_activation(None, None, act)
+        self.dim, self.depth, self.dropout, self.act = dim, depth, dropout, act
+        self.layers = nn.ModuleList([self.make_layer(dim, **layer_kwargs) for _ in range(depth)])
+
+    def make_layer(self, dim: int, **kwargs: Any) -> nn.Module:
+        """Build one layer: ``layer(x [B,N,D], edge_index [2,M], edge_attr [B,M,D] | None)``."""
+        raise NotImplementedError
+
+    def reset_parameters(self) -> None:
+        for layer in self.layers:
+            layer.reset_parameters()
+
+    def forward(
+        self, node_feats: torch.Tensor, edge_index: torch.Tensor, edge_feats: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        act = ACTIVATIONS[self.act]
+        use_edges = self.supports_edge_feats and edge_feats is not None
+        h = node_feats
+        for i, layer in enumerate(self.layers):
+            h = F.dropout(h, self.dropout, self.training)
+            e = F.dropout(edge_feats, self.dropout, self.training) if use_edges else None
+            h = layer(h, edge_index, e)
+            if i < len(self.layers) - 1:
+                h = act(h)
+        return h
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.dim}, depth={self.depth})"

@@ -1,0 +1,50 @@
+"""Batched message-passing primitives over dense ``[B, N, D]`` node tensors.
+
+A batch of B samples shares one graph, so a message's source and destination
+are the same for every sample: gathering and scattering run along dimension 1
+with one index vector and no per-sample loop.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def gather_nodes(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``x[:, index]``: node rows ``[B, N, D]`` picked per message -> ``[B, M, D]``."""
+    return x.index_select(1, index)
+
+
+def scatter_sum(messages: torch.Tensor, index: torch.Tensor, num_nodes: int) -> torch.Tensor:
+    """Sum messages ``[B, M, D]`` into their destination nodes -> ``[B, num_nodes, D]``.
+
+    Nodes that receive no message get zeros.
+    """
+    out = messages.new_zeros(messages.shape[0], num_nodes, *messages.shape[2:])
+    return out.index_add_(1, index, messages)
+
+
+def scatter_mean(messages: torch.Tensor, index: torch.Tensor, num_nodes: int) -> torch.Tensor:
+    """Average messages ``[B, M, D]`` per destination node; zeros where none arrive."""
+    count = torch.bincount(index, minlength=num_nodes).clamp(min=1).to(messages.dtype)
+    shape = (1, num_nodes) + (1,) * (messages.dim() - 2)
+    return scatter_sum(messages, index, num_nodes) / count.view(shape)
+
+
+def scatter_softmax(scores: torch.Tensor, index: torch.Tensor, num_nodes: int) -> torch.Tensor:
+    """Softmax of ``scores [B, M, ...]`` over the messages that share a destination.
+
+    Subtracts each group's maximum first, so large scores do not overflow.
+    """
+    expanded = index.view(1, -1, *([1] * (scores.dim() - 2))).expand_as(scores)
+    group_max = scores.new_full((scores.shape[0], num_nodes, *scores.shape[2:]), float("-inf"))
+    group_max = group_max.scatter_reduce(1, expanded, scores.detach(), reduce="amax", include_self=True)
+    exp = (scores - group_max.gather(1, expanded)).exp()
+    total = scatter_sum(exp, index, num_nodes).gather(1, expanded)
+    return exp / total
+
+
+def add_self_loops(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
+    """``edge_index [2, M]`` followed by one ``i -> i`` message per node: ``[2, M + N]``."""
+    loops = torch.arange(num_nodes, device=edge_index.device).expand(2, num_nodes)
+    return torch.cat([edge_index, loops], dim=1)
