@@ -7,7 +7,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from framework._registry import KINDS, NoOptions, PluginError, PluginInfo, UnknownPluginError
 from framework.domain import Rejection
-from framework.dsl.program import Program
+from framework.dsl.errors import GrammarError, ProgramError, ProgramSyntaxError
+from framework.dsl.grammar import Grammar, Production, grammars_dir, hole, hole_index
+from framework.dsl.program import Program, depth, log_probability, mass, size
 from framework.errors import FrameworkError, UsageError
 from framework.graph import PortGraph
 from framework.hookspecs import hookimpl, hookspec
@@ -52,13 +54,18 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "Grammar",
+    "GrammarError",
     "KINDS",
     "FrameworkError",
     "NoOptions",
     "PluginError",
     "PluginInfo",
     "PortGraph",
+    "Production",
     "Program",
+    "ProgramError",
+    "ProgramSyntaxError",
     "Rejection",
     "UnknownPluginError",
     "UsageError",
@@ -82,6 +89,13 @@ __all__ = [
     "sincos_code",
     "train",
     "__version__",
+    "depth",
+    "grammars_dir",
+    "hole",
+    "hole_index",
+    "log_probability",
+    "mass",
+    "size",
     "hookimpl",
     "hookspec",
 ]

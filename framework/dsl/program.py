@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from framework.dsl.grammar import Grammar
+
 
 class Program:
     """One node of a program: a production name and its child programs.
@@ -35,3 +40,68 @@ class Program:
         if not self.children:
             return self.production
         return f"({self.production} {' '.join(map(repr, self.children))})"
+
+
+# ---- measures ---------------------------------------------------------------
+# Iterative (explicit stacks): programs built by synthesizers can be deep
+# chains, deeper than Python's recursion limit.
+
+
+def size(program: Program) -> int:
+    """Number of productions in ``program``, inventions counted once (not expanded).
+
+    This is the seed's "number of leaves": in its curried lambda form every
+    primitive or invention symbol is a leaf, one per node of our tree.
+    """
+    count = 0
+    stack = [program]
+    while stack:
+        node = stack.pop()
+        count += 1
+        stack.extend(node.children)
+    return count
+
+
+def depth(program: Program) -> int:
+    """Length of the longest root-to-leaf path (a leaf has depth 1)."""
+    best = 0
+    stack = [(program, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > best:
+            best = level
+        for child in node.children:
+            stack.append((child, level + 1))
+    return best
+
+
+def mass(program: Program, grammar: Grammar) -> int:
+    """Number of base productions after expanding every invention of ``grammar``."""
+    body_mass = grammar.body_mass
+    if not body_mass:
+        return size(program)
+    total = 0
+    stack = [(program, 1)]  # (node, how many copies the expansion makes of it)
+    while stack:
+        node, copies = stack.pop()
+        stats = body_mass.get(node.production)
+        if stats is None:
+            total += copies
+            stack.extend((child, copies) for child in node.children)
+        else:
+            own, per_hole = stats
+            total += copies * own
+            stack.extend((child, copies * n) for child, n in zip(node.children, per_hole) if n)
+    return total
+
+
+def log_probability(program: Program, grammar: Grammar) -> float:
+    """Log-probability of ``program`` under ``grammar``'s weights (inventions as units)."""
+    logprobs = grammar.logprobs
+    total = 0.0
+    stack = [program]
+    while stack:
+        node = stack.pop()
+        total += logprobs[node.production]
+        stack.extend(node.children)
+    return total
