@@ -358,29 +358,26 @@ def load_spec(path: str | Path, registry: Registry | None = None) -> tuple[Spec,
         except PluginError as exc:
             problems.append(f"plugins: {exc}")
     if registry is not None:
-        problems.extend(check_plugins(data, registry))
+        problems.extend(check_plugins(data, registry, spec))
     if problems:
         raise SpecError(str(path), _dedupe(problems))
     assert spec is not None and registry is not None
     return spec, registry
 
 
-def check_plugins(data: Mapping[str, Any], registry: Registry) -> list[str]:
+def check_plugins(data: Mapping[str, Any], registry: Registry, spec: Spec | None = None) -> list[str]:
     """Pass 2: every plugin table names a registered plugin and its options fit.
 
-    Works on the raw TOML data, so it reports plugin problems even where
-    pass 1 failed elsewhere in the same table.
+    With the structured ``spec`` every choice is checked, defaults included;
+    without it (pass 1 failed) the tables present in the raw ``data`` are, so
+    plugin problems are reported even beside shape problems elsewhere.
     """
     problems = []
-    for path, cls, table in _choice_tables(Spec, data, ""):
-        try:
-            choice = converter.structure(table, cls)
-        except Exception:
-            continue  # pass 1 reports the shape problems of this table
+    for path, choice in _choices(spec) if spec is not None else _raw_choices(Spec, data, ""):
         try:
             plugin_options(registry, choice)
         except UnknownPluginError as exc:
-            problems.append(f"{path}.plugin: {exc}" if isinstance(table, dict) else f"{path}: {exc}")
+            problems.append(f"{path}.plugin: {exc}")
         except SpecError as exc:
             problems.extend(f"{path}.{p}" for p in exc.problems)
     return problems
@@ -418,24 +415,41 @@ def _plugins_section_or_default(data: Mapping[str, Any]) -> PluginsSection:
         return PluginsSection()
 
 
-def _choice_tables(cls: type, data: Any, prefix: str) -> Iterator[tuple[str, type, Any]]:
-    """(TOML path, choice class, raw table) for every plugin table present in ``data``."""
+def _choices(value: Any, prefix: str = "") -> Iterator[tuple[str, PluginChoice]]:
+    """(TOML path, choice) for every plugin choice in a structured spec."""
+    for f in attrs.fields(type(value)):
+        path, item = f"{prefix}.{f.name}" if prefix else f.name, getattr(value, f.name)
+        if isinstance(item, PluginChoice):
+            yield path, item
+        elif isinstance(item, tuple) and item and isinstance(item[0], PluginChoice):
+            yield from ((f"{path}[{i}]", choice) for i, choice in enumerate(item))
+        elif attrs.has(type(item)):
+            yield from _choices(item, path)
+
+
+def _raw_choices(cls: type, data: Any, prefix: str) -> Iterator[tuple[str, PluginChoice]]:
+    """(TOML path, choice) for every well-formed plugin table present in raw ``data``."""
     if not isinstance(data, dict):
         return
     attrs.resolve_types(cls)
     for f in attrs.fields(cls):
         if f.name not in data:
             continue
-        path = f"{prefix}.{f.name}" if prefix else f.name
-        value, type_ = data[f.name], f.type
+        path, value, type_ = f"{prefix}.{f.name}" if prefix else f.name, data[f.name], f.type
         element = getattr(type_, "__args__", (None,))[0]
         if isinstance(type_, type) and issubclass(type_, PluginChoice):
-            yield path, type_, value
+            tables = [(path, value)]
         elif isinstance(element, type) and issubclass(element, PluginChoice) and isinstance(value, list):
-            for i, item in enumerate(value):
-                yield f"{path}[{i}]", element, item
-        elif isinstance(type_, type) and attrs.has(type_):
-            yield from _choice_tables(type_, value, path)
+            type_, tables = element, [(f"{path}[{i}]", item) for i, item in enumerate(value)]
+        else:
+            if isinstance(type_, type) and attrs.has(type_):
+                yield from _raw_choices(type_, value, path)
+            continue
+        for table_path, table in tables:
+            try:
+                yield table_path, converter.structure(table, type_)
+            except Exception:
+                pass  # pass 1 reports the shape problems of this table
 
 
 def _dedupe(items: list[str]) -> list[str]:
