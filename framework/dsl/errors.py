@@ -27,6 +27,7 @@ class ProgramSyntaxError(UsageError):
 
     def __init__(self, message: str, source: str = "<program>", line: int = 1, column: int = 1,
                  expected: tuple[str, ...] = (), context: str = "") -> None:
+        self.reason = message
         self.source = source
         self.line = line
         self.column = column

@@ -19,7 +19,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +31,7 @@ from framework.dsl import _lark_text
 from framework.dsl.errors import GrammarError, ProgramError, ProgramSyntaxError
 from framework.dsl.program import Program
 from framework.dsl.sexp import read_program
+from framework.store import write_text_atomic
 
 #: First line of the generated section of a saved grammar version.
 GENERATED_MARK = "// ==== framework grammar version: generated below, edit at your own risk ===="
@@ -282,16 +282,7 @@ class Grammar:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write :meth:`to_text` to ``path`` atomically (temp file, then ``os.replace``)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(self.to_text())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(path, self.to_text())
 
 
 # ---- helpers: programs ----------------------------------------------------

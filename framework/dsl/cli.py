@@ -1,0 +1,161 @@
+"""The ``framework dsl`` commands that the DSL core owns: ``eval``, ``check``, ``draw``.
+
+``framework/cli.py`` calls :func:`add_commands` with the ``dsl`` group's
+subparsers. Each handler is ``(args) -> exit code``; a FrameworkError raised
+here is printed by the top-level ``main`` without a traceback.
+
+``eval`` writes one JSON line per program (the output graph in the seed's
+JSON form, or ``{"error": ...}``), so a whole archive can be checked with
+``framework dsl eval --domain graph < programs.txt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TextIO
+
+from framework.dsl.errors import ProgramError, ProgramSyntaxError
+from framework.dsl.grammar import Grammar
+from framework.errors import FrameworkError, UsageError
+
+if TYPE_CHECKING:
+    from framework.dsl.program import Program
+
+SYNTAXES = ("sexp", "original")
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``eval``, ``check`` and ``draw`` to the ``framework dsl`` group."""
+    evaluate = subparsers.add_parser(
+        "eval", help="evaluate programs (one per line) and print one JSON line each")
+    _domain_arguments(evaluate)
+    evaluate.add_argument("programs", nargs="?", default="-",
+                          help="file of programs, one per line (default: stdin)")
+    evaluate.set_defaults(handler=_eval)
+
+    check = subparsers.add_parser("check", help="validate a grammar file (.lark)")
+    check.add_argument("grammar", type=Path)
+    check.add_argument("--json", action="store_true", help="print a JSON summary")
+    check.set_defaults(handler=_check)
+
+    draw = subparsers.add_parser("draw", help="render a program's output graph to SVG or PNG")
+    _domain_arguments(draw)
+    draw.add_argument("program", help="the program text, or '-' to read it from stdin")
+    draw.add_argument("-o", "--output", type=Path, required=True, help="OUT.svg or OUT.png")
+    draw.set_defaults(handler=_draw)
+
+
+def _domain_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--domain", default="graph", help="domain plugin (default: graph)")
+    parser.add_argument("--grammar", type=Path,
+                        help="grammar file (default: the domain's grammar)")
+    parser.add_argument("--syntax", choices=SYNTAXES, default="sexp",
+                        help="sexp: the grammar's own syntax; original: the seed's lambda syntax")
+
+
+def _domain_and_grammar(args: argparse.Namespace) -> tuple[Any, Grammar]:
+    from framework.plugins import build_registry
+
+    entry = build_registry().get("domain", args.domain)
+    domain = entry.info.factory(entry.info.options())
+    grammar = Grammar.load(args.grammar) if args.grammar else domain.grammar
+    return domain, grammar
+
+
+def _reader(grammar: Grammar, syntax: str) -> Callable[[str, str], Program]:
+    if syntax == "original":
+        from framework.dsl.lambda_import import import_original
+
+        return lambda text, source: import_original(text, grammar, source)
+    return grammar.parse
+
+
+def _lines(name: str) -> Iterator[tuple[int, str]]:
+    if name == "-":
+        yield from enumerate(sys.stdin, start=1)
+        return
+    try:
+        with open(name, encoding="utf-8") as handle:
+            yield from enumerate(handle, start=1)
+    except OSError as error:
+        raise UsageError(f"{name}: cannot read programs: {error.strerror}") from None
+
+
+def _positioned(error: ProgramSyntaxError, name: str, lineno: int) -> str:
+    """The error re-anchored at the input file's line (each program is one line)."""
+    return str(ProgramSyntaxError(error.reason, name, lineno, error.column, error.expected))
+
+
+def evaluate_line(domain: Any, grammar: Grammar, read: Callable[[str, str], Program],
+                  text: str, name: str, lineno: int) -> dict[str, Any]:
+    """The JSON record ``eval`` prints for one program line."""
+    from framework.domain import Rejection
+
+    try:
+        program = read(text, name)
+        grammar.check(program)
+    except ProgramSyntaxError as error:
+        return {"error": _positioned(error, name, lineno)}
+    except ProgramError as error:
+        return {"error": f"{name}:{lineno}: {error}"}
+    output = domain.evaluate(program, grammar)
+    if isinstance(output, Rejection):
+        record = {"error": output.reason}
+        if output.detail:
+            record["detail"] = output.detail
+        return record
+    return domain.to_graph(output).to_json()
+
+
+def _eval(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    domain, grammar = _domain_and_grammar(args)
+    read = _reader(grammar, args.syntax)
+    name = "<stdin>" if args.programs == "-" else args.programs
+    for lineno, line in _lines(args.programs):
+        text = line.strip()
+        if not text:
+            continue
+        record = evaluate_line(domain, grammar, read, text, name, lineno)
+        out.write(json.dumps(record) + "\n")
+    out.flush()
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    grammar = Grammar.load(args.grammar)
+    summary = {
+        "grammar": str(args.grammar),
+        "start": grammar.start,
+        "nonterminals": list(grammar.nonterminals),
+        "productions": len(grammar.productions),
+        "inventions": [p.name for p in grammar.inventions],
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{args.grammar}: ok: start {grammar.start!r}, "
+              f"{len(grammar.nonterminals)} nonterminal(s), {len(grammar.productions)} "
+              f"production(s), {len(grammar.inventions)} invention(s)")
+    return 0
+
+
+def _draw(args: argparse.Namespace) -> int:
+    from framework.domain import Rejection
+    from framework.dsl.draw import save_drawing
+
+    domain, grammar = _domain_and_grammar(args)
+    text = sys.stdin.read().strip() if args.program == "-" else args.program
+    source = "<stdin>" if args.program == "-" else "<argument>"
+    program = _reader(grammar, args.syntax)(text, source)
+    grammar.check(program)
+    output = domain.evaluate(program, grammar)
+    if isinstance(output, Rejection):
+        raise FrameworkError(f"program rejected by domain {args.domain!r}: {output.reason}"
+                             + (f" ({output.detail})" if output.detail else ""))
+    save_drawing(domain.to_graph(output), args.output, title=grammar.print(program))
+    print(f"wrote {args.output}")
+    return 0

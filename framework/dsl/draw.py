@@ -1,0 +1,120 @@
+"""Drawings of port graphs: SVG written by hand (deterministic), PNG through matplotlib.
+
+The layout is fixed by the graph alone: nodes on a circle in creation order
+(node 0 at the top, clockwise), so two drawings of one graph are byte-equal.
+Node labels are creation ids; each edge is labelled ``id:port``. Parallel
+edges between one pair of nodes bend apart so every label stays readable.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from html import escape
+from pathlib import Path
+
+from framework.errors import UsageError
+from framework.graph import PortGraph
+from framework.store import write_bytes_atomic
+
+_SIZE = 480
+_RADIUS = 180
+_NODE_RADIUS = 16
+_BEND = 28
+
+
+def layout(graph: PortGraph) -> dict[int, tuple[float, float]]:
+    """Node id -> (x, y): a circle in creation order, node 0 at the top."""
+    nodes = graph.node_ids
+    centre = _SIZE / 2
+    return {
+        node: (
+            round(centre + _RADIUS * math.sin(2 * math.pi * k / len(nodes)), 2),
+            round(centre - _RADIUS * math.cos(2 * math.pi * k / len(nodes)), 2),
+        )
+        for k, node in enumerate(nodes)
+    }
+
+
+def _edge_curves(graph: PortGraph):
+    """(edge_id, port, start, control, end) per undirected edge; parallel edges bend apart."""
+    positions = layout(graph)
+    by_pair: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for edge_id, u, v, port in graph.undirected_edges:
+        by_pair.setdefault((u, v), []).append((edge_id, port))
+    for (u, v), parallel in sorted(by_pair.items()):
+        (x1, y1), (x2, y2) = positions[u], positions[v]
+        length = math.hypot(x2 - x1, y2 - y1) or 1.0
+        nx, ny = -(y2 - y1) / length, (x2 - x1) / length
+        for k, (edge_id, port) in enumerate(parallel):
+            offset = (k - (len(parallel) - 1) / 2) * _BEND * 2
+            control = (round((x1 + x2) / 2 + nx * offset, 2), round((y1 + y2) / 2 + ny * offset, 2))
+            yield edge_id, port, (x1, y1), control, (x2, y2)
+
+
+def port_graph_svg(graph: PortGraph, title: str = "") -> str:
+    """A standalone SVG document of ``graph``."""
+    lines = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_SIZE}" height="{_SIZE}" '
+        f'viewBox="0 0 {_SIZE} {_SIZE}" font-family="sans-serif" font-size="12">',
+        f"<title>{escape(title or f'port graph: {graph.size} nodes, next_id {graph.next_id}')}</title>",
+        '<rect width="100%" height="100%" fill="white"/>',
+    ]
+    for edge_id, port, (x1, y1), (cx, cy), (x2, y2) in _edge_curves(graph):
+        lx, ly = (x1 + 2 * cx + x2) / 4, (y1 + 2 * cy + y2) / 4  # the curve's midpoint
+        lines.append(f'<path d="M {x1} {y1} Q {cx} {cy} {x2} {y2}" fill="none" stroke="#555"/>')
+        lines.append(f'<text x="{lx:.2f}" y="{ly:.2f}" text-anchor="middle" fill="#a33" '
+                     f'stroke="white" stroke-width="3" paint-order="stroke">{edge_id}:{port}</text>')
+    for node, (x, y) in layout(graph).items():
+        lines.append(f'<circle cx="{x}" cy="{y}" r="{_NODE_RADIUS}" fill="#cde" stroke="#234"/>')
+        lines.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle">{node}</text>')
+    lines.append("</svg>")
+    return "\n".join(lines) + "\n"
+
+
+def _png_bytes(graph: PortGraph, title: str) -> bytes:
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    figure, axes = plt.subplots(figsize=(5, 5), dpi=100)
+    try:
+        axes.set_xlim(0, _SIZE)
+        axes.set_ylim(_SIZE, 0)
+        axes.set_axis_off()
+        if title:
+            axes.set_title(title if len(title) <= 70 else title[:67] + "...", fontsize=8)
+        for edge_id, port, start, control, end in _edge_curves(graph):
+            path = MplPath([start, control, end], [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
+            axes.add_patch(PathPatch(path, fill=False, edgecolor="#555"))
+            lx = (start[0] + 2 * control[0] + end[0]) / 4
+            ly = (start[1] + 2 * control[1] + end[1]) / 4
+            axes.text(lx, ly, f"{edge_id}:{port}", ha="center", va="center", color="#a33",
+                      fontsize=8, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+        for node, (x, y) in layout(graph).items():
+            axes.add_patch(plt.Circle((x, y), _NODE_RADIUS, facecolor="#cde", edgecolor="#234"))
+            axes.text(x, y, str(node), ha="center", va="center", fontsize=9)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", metadata={"Software": None})
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
+
+
+def save_drawing(graph: PortGraph, path: str | os.PathLike, title: str = "") -> None:
+    """Write ``graph`` to ``path`` (``.svg`` or ``.png``, by suffix), atomically."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".svg":
+        data = port_graph_svg(graph, title).encode("utf-8")
+    elif suffix == ".png":
+        data = _png_bytes(graph, title)
+    else:
+        raise UsageError(f"{path}: cannot draw to {suffix or 'a file without suffix'!r}; "
+                         "valid: .svg, .png")
+    write_bytes_atomic(path, data)

@@ -1,0 +1,181 @@
+"""Property-based testing kit for framework and plugin authors (Hypothesis strategies).
+
+* :func:`programs` generates well-typed programs of *any* grammar, built
+  directly from its production table (inventions included), bounded in size.
+* :func:`port_graphs` generates :class:`~framework.PortGraph` values that
+  satisfy the graph-domain output invariants, without running any domain.
+* :func:`port_graph_violations` states those invariants as a checker, so a
+  domain plugin can assert them on its own outputs.
+
+Example::
+
+    from hypothesis import given
+    from framework import Grammar
+    from framework.testing import programs
+
+    GRAMMAR = Grammar.load_builtin("arith")
+
+    @given(programs(GRAMMAR, max_size=15))
+    def test_round_trip(program):
+        assert GRAMMAR.parse(GRAMMAR.print(program)) == program
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from hypothesis import strategies as st
+
+from framework.dsl.grammar import Grammar, Production
+from framework.dsl.program import Program
+from framework.graph import PortGraph
+
+__all__ = ["min_sizes", "port_graph_violations", "port_graphs", "programs"]
+
+
+def min_sizes(grammar: Grammar) -> Mapping[str, int]:
+    """Smallest program size (number of productions) of every nonterminal."""
+    sizes = {nt: None for nt in grammar.nonterminals}
+    changed = True
+    while changed:
+        changed = False
+        for nt in grammar.nonterminals:
+            for p in grammar.by_nonterminal(nt):
+                if all(sizes[a] is not None for a in p.arguments):
+                    candidate = 1 + sum(sizes[a] for a in p.arguments)
+                    if sizes[nt] is None or candidate < sizes[nt]:
+                        sizes[nt] = candidate
+                        changed = True
+    return sizes
+
+
+def programs(grammar: Grammar, max_size: int = 20, nonterminal: str | None = None,
+             inventions: bool = True) -> st.SearchStrategy[Program]:
+    """Well-typed programs of ``grammar`` with at most ``max_size`` productions.
+
+    ``nonterminal`` defaults to the grammar's start type; ``inventions=False``
+    keeps to base productions. Shrinks towards small programs made of the
+    grammar's first, cheapest productions.
+    """
+    root = nonterminal or grammar.start
+    nt_min = min_sizes(grammar)
+    if nt_min[root] > max_size:
+        raise ValueError(f"no program of {root!r} has at most {max_size} productions "
+                         f"(the smallest has {nt_min[root]})")
+    choices: dict[str, list[tuple[int, Production]]] = {}
+    for nt in grammar.nonterminals:
+        usable = [p for p in grammar.by_nonterminal(nt) if inventions or p.body is None]
+        extra = [(1 + sum(nt_min[a] for a in p.arguments) - nt_min[nt], p) for p in usable]
+        choices[nt] = sorted(extra, key=lambda item: item[0])
+
+    @st.composite
+    def draw_program(draw) -> Program:
+        # Depth-first, iterative: the slack is what the size bound still allows
+        # beyond the minimal completion of every pending child.
+        slack = max_size - nt_min[root]
+        pending = [root]
+        preorder: list[Production] = []
+        while pending:
+            nt = pending.pop()
+            options = [p for extra, p in choices[nt] if extra <= slack]
+            production = draw(st.sampled_from(options))
+            slack -= 1 + sum(nt_min[a] for a in production.arguments) - nt_min[nt]
+            preorder.append(production)
+            pending.extend(reversed(production.arguments))
+        built: list[Program] = []
+        for production in reversed(preorder):
+            arity = production.arity
+            children = tuple(built[len(built) - arity:][::-1]) if arity else ()
+            if arity:
+                del built[len(built) - arity:]
+            built.append(Program(production.name, children))
+        return built[0]
+
+    return draw_program()
+
+
+@st.composite
+def _port_graph(draw, max_nodes: int, max_conn: int | None) -> PortGraph:
+    conn = max_conn if max_conn is not None else draw(st.integers(2, 10))
+    n_nodes = draw(st.integers(2, max(2, max_nodes)))
+    used: dict[int, set[int]] = {0: set()}
+    edges: list[tuple[int, int, int, int]] = []
+    next_id = 1
+
+    def add_edge(u: int, v: int, port: int) -> None:
+        nonlocal next_id
+        edges.append((u, port, next_id, v))
+        edges.append((v, port, next_id, u))
+        used[u].add(port)
+        used[v].add(port)
+        next_id += 1
+
+    for _ in range(n_nodes - 1):
+        anchors = [u for u in sorted(used) if len(used[u]) < conn]
+        if not anchors:
+            break
+        node, next_id = next_id, next_id + 1
+        used[node] = set()
+        anchor = draw(st.sampled_from(anchors))
+        port = draw(st.sampled_from(sorted(set(range(conn)) - used[anchor])))
+        add_edge(anchor, node, port)
+    for _ in range(draw(st.integers(0, len(used)))):
+        u, v = draw(st.sampled_from(sorted(used))), draw(st.sampled_from(sorted(used)))
+        free = sorted(set(range(conn)) - used[u] - used[v])
+        if u != v and free:
+            add_edge(u, v, draw(st.sampled_from(free)))
+    edges.sort(key=lambda e: (e[0], e[1]), reverse=True)
+    return PortGraph(edges=tuple(edges), next_id=next_id, size=len(used), max_conn=conn)
+
+
+def port_graphs(max_nodes: int = 8, max_conn: int | None = None) -> st.SearchStrategy[PortGraph]:
+    """Port graphs satisfying every output invariant (see :func:`port_graph_violations`).
+
+    Nodes and edges share one creation counter, as the graph domain builds
+    them; ``max_conn=None`` draws the port count from 2..10. Multi-edges
+    (parallel edges on different ports) occur.
+    """
+    return _port_graph(max_nodes, max_conn)
+
+
+def port_graph_violations(graph: PortGraph) -> list[str]:
+    """The graph-domain output invariants that ``graph`` breaks (empty when valid).
+
+    Invariants (ARCHITECTURE.md): more than one node; connected; every port in
+    ``0..max_conn-1``; no port of a node holds two edges; every edge stored
+    under both endpoints with the same id and port; ids below ``next_id`` and
+    ``size`` equal to the number of nodes.
+    """
+    problems: list[str] = []
+    slots: dict[tuple[int, int], tuple[int, int]] = {}
+    for u, port, edge_id, v in graph.edges:
+        if not 0 <= port < graph.max_conn:
+            problems.append(f"port {port} of node {u} outside 0..{graph.max_conn - 1}")
+        if (u, port) in slots:
+            problems.append(f"port {port} of node {u} holds two edges")
+        slots[(u, port)] = (edge_id, v)
+        if not 0 <= edge_id < graph.next_id:
+            problems.append(f"edge id {edge_id} not below next_id {graph.next_id}")
+    for (u, port), (edge_id, v) in slots.items():
+        if slots.get((v, port)) != (edge_id, u):
+            problems.append(f"edge {edge_id} at ({u}, {port}) is not stored under ({v}, {port})")
+        if u == v:
+            problems.append(f"edge {edge_id} is a self-loop")
+    nodes = graph.node_ids
+    if len(nodes) != graph.size:
+        problems.append(f"size {graph.size} but {len(nodes)} node ids")
+    if len(nodes) < 2:
+        problems.append("fewer than two nodes")
+    adjacency: dict[int, set[int]] = {n: set() for n in nodes}
+    for u, _, _, v in graph.edges:
+        if u in adjacency and v in adjacency:
+            adjacency[u].add(v)
+    if nodes:
+        seen, stack = {nodes[0]}, [nodes[0]]
+        while stack:
+            for w in adjacency[stack.pop()] - seen:
+                seen.add(w)
+                stack.append(w)
+        if len(seen) != len(nodes):
+            problems.append(f"not connected: {len(nodes) - len(seen)} node(s) unreachable from node {nodes[0]}")
+    return problems
