@@ -39,3 +39,24 @@ class Task(Protocol):
 
     def load(self, cache_dir: Path, seed: int) -> TaskData:
         """Generate (or read from ``cache_dir``) the data, deterministically in ``seed``."""
+
+
+def class_balance(split: Split) -> float:
+    """The fraction of positive targets in ``split`` (nan when it is empty).
+
+    Reported with every result: an accuracy means little without it.
+    """
+    n = split.y.numel()
+    return float(split.y.sum()) / n if n else float("nan")
+
+
+def majority_accuracy(split: Split, reference: Split | None = None) -> float:
+    """Accuracy on ``split`` of always predicting the majority class of ``reference``.
+
+    ``reference`` defaults to ``split`` itself, giving ``max(p, 1 - p)``;
+    pass the training split for the baseline a constant classifier fitted on
+    it would reach (the paper's "always negative": 0.583 on its eval split).
+    Ties count as positive. nan when either split is empty.
+    """
+    p, q = class_balance(split), class_balance(reference if reference is not None else split)
+    return p if q >= 0.5 else 1.0 - p

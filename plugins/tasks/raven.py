@@ -1,0 +1,245 @@
+"""The ``raven`` task: Raven's-progressive-matrix images labelled by the rules that made them.
+
+The G-SSNN paper's task ("Symbolic Synthesis of Neural Networks", arXiv
+2303.03340): one 1 x 128 x 128 image in [-1, 1] per puzzle (the whole 3x3
+matrix with its correct answer in the ninth panel), target ``constant_color``
+(1 if any component's colour rule is CONSTANT). Generation is described in
+:mod:`.raven_generate`; the other targets in :mod:`.raven_rules`.
+
+Each split is generated from its own seed stream and cached on disk as one
+tensor file whose name hashes every generation setting, the seed, the split
+and the count, so a second run reads it instead of regenerating (about 15
+puzzles per second per core). The file holds the rules, not the labels:
+changing ``target`` reuses it.
+
+Spec usage::
+
+    [task]
+    plugin = "raven"
+    target = "constant_color"
+    train = 128
+    select = 256
+    eval = 1200
+    workers = 2
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import attrs
+import numpy as np
+from attrs import field, frozen
+from attrs.validators import ge, instance_of
+
+from framework import Split, TaskData
+
+from .raven_generate import (
+    MATRIX_TYPES,
+    PAPER_MATRIX_TYPES,
+    UNSUPPORTED_MATRIX_TYPES,
+    GenerationSettings,
+    Progress,
+    Puzzles,
+)
+from .raven_rules import TARGETS, labels
+from .seeds import SPLITS
+
+#: Bump when the cache file's layout or the generation code changes meaning.
+CACHE_FORMAT = 1
+
+
+def _check_target(_instance: Any, _attribute: Any, value: str) -> None:
+    if value not in TARGETS:
+        raise ValueError(f"unknown raven target {value!r}; valid targets: {', '.join(TARGETS)}")
+
+
+def _check_matrix_types(_instance: Any, _attribute: Any, value: Mapping[str, float]) -> None:
+    for name, weight in value.items():
+        if name in UNSUPPORTED_MATRIX_TYPES:
+            raise ValueError(
+                f"matrix type {name!r} is not offered: {UNSUPPORTED_MATRIX_TYPES[name]}; "
+                f"valid matrix types: {', '.join(MATRIX_TYPES)}"
+            )
+        if name not in MATRIX_TYPES:
+            raise ValueError(f"unknown matrix type {name!r}; valid matrix types: {', '.join(MATRIX_TYPES)}")
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not weight >= 0:
+            raise ValueError(f"matrix type {name!r}: weight must be a number >= 0, got {weight!r}")
+    if not sum(value.values()) > 0:
+        raise ValueError("matrix_types: at least one weight must be > 0")
+
+
+_count = [instance_of(int), ge(0)]
+
+
+@frozen
+class RavenOptions:
+    """Options of the ``raven`` task (the spec's ``[task]`` table).
+
+    ``target``: one of :data:`~.raven_rules.TARGETS` (the paper's is
+    ``constant_color``). ``train`` / ``select`` / ``eval``: puzzles per split
+    (the paper: 128 train, 1200 eval, and it selected on training accuracy;
+    ``select = 0`` reproduces that). ``workers``: generating processes, 0 for
+    one per CPU core. ``image_size``: side of the rendered matrix in pixels
+    (the paper's encoder expects 128). ``matrix_types``: matrix type ->
+    sampling weight (normalised); FOUR_SHAPE_IN_SHAPE is refused (an upstream
+    colour bug).
+    """
+
+    target: str = field(default="constant_color", validator=_check_target)
+    train: int = field(default=128, validator=[*_count, ge(1)])
+    select: int = field(default=256, validator=_count)
+    eval: int = field(default=1200, validator=[*_count, ge(1)])
+    workers: int = field(default=0, validator=_count)
+    image_size: int = field(default=128, validator=[instance_of(int), ge(24)])
+    matrix_types: dict[str, float] = field(
+        factory=lambda: dict(PAPER_MATRIX_TYPES), validator=_check_matrix_types
+    )
+
+
+def generation_settings(options: RavenOptions) -> GenerationSettings:
+    """The generation settings these options select (weights normalised, canonical order)."""
+    total = sum(options.matrix_types.values())
+    weighted = tuple(
+        (name, options.matrix_types[name] / total)
+        for name in MATRIX_TYPES
+        if options.matrix_types.get(name, 0) > 0
+    )
+    return GenerationSettings(matrix_types=weighted, image_size=options.image_size)
+
+
+def cache_path(cache_dir: Path, settings: GenerationSettings, seed: int, split: str, count: int) -> Path:
+    """Where one split's puzzles are cached: the name hashes everything that decides them."""
+    key = _cache_key(settings, seed, split, count)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+    return Path(cache_dir) / "raven" / f"{split}-{count}-{digest}.pt"
+
+
+def _cache_key(settings: GenerationSettings, seed: int, split: str, count: int) -> str:
+    return json.dumps(
+        {
+            "format": CACHE_FORMAT,
+            "generator": f"raven-gen {version('raven-gen')}",
+            "settings": attrs.asdict(settings),
+            "seed": seed,
+            "split": split,
+            "count": count,
+        },
+        sort_keys=True,
+    )
+
+
+def load_puzzles(
+    cache_dir: Path,
+    settings: GenerationSettings,
+    seed: int,
+    counts: Mapping[str, int],
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> dict[str, Puzzles]:
+    """Each split's puzzles: read from its cache file, or generated (all missing splits in
+    one pool) and then cached atomically."""
+    from . import raven_generate
+
+    keys = {split: _cache_key(settings, seed, split, count) for split, count in counts.items()}
+    paths = {split: cache_path(cache_dir, settings, seed, split, count) for split, count in counts.items()}
+    puzzles = {split: _read_cache(paths[split], keys[split]) for split in counts}
+    missing = {split: count for split, count in counts.items() if puzzles[split] is None}
+    if missing:
+        with _progress_bar(progress) as report:
+            made = raven_generate.generate(settings, seed, missing, workers=workers, progress=report)
+        for split, fresh in made.items():
+            _write_cache(paths[split], keys[split], fresh)
+            puzzles[split] = fresh
+    return puzzles
+
+
+def _read_cache(path: Path, key: str) -> Puzzles | None:
+    """The cached puzzles, or None when the file is missing or was written for other settings."""
+    import torch
+
+    if not path.exists():
+        return None
+    stored = torch.load(path, weights_only=True)
+    if stored.get("key") != key:
+        return None
+    return Puzzles(**{name: stored[name].numpy() for name in attrs.fields_dict(Puzzles)})
+
+
+def _write_cache(path: Path, key: str, puzzles: Puzzles) -> None:
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload: dict[str, Any] = {"key": key}
+    for name, array in attrs.asdict(puzzles, recurse=False).items():
+        payload[name] = torch.from_numpy(np.ascontiguousarray(array))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def to_split(puzzles: Puzzles, target: str) -> Split:
+    """Images scaled to [-1, 1] (``2 * v / 255 - 1``, as the original read its PNGs) and labels."""
+    import torch
+
+    x = torch.from_numpy(puzzles.images).unsqueeze(1).float().div_(255.0).mul_(2.0).sub_(1.0)
+    y = torch.from_numpy(labels(target, puzzles.rules, puzzles.layout_attr))
+    return Split(x=x, y=y)
+
+
+class RavenTask:
+    """Loads (generating and caching on first use) the three splits of the ``raven`` task."""
+
+    def __init__(self, options: RavenOptions = RavenOptions()) -> None:
+        self.options = options
+        self.settings = generation_settings(options)
+
+    def load(self, cache_dir: Path, seed: int, *, progress: Progress | None = None) -> TaskData:
+        """The task's data for ``seed``; ``progress(done, total)`` replaces the default progress bar."""
+        counts = {"train": self.options.train, "select": self.options.select, "eval": self.options.eval}
+        workers = self.options.workers or os.cpu_count() or 1
+        puzzles = load_puzzles(cache_dir, self.settings, seed, counts, workers=workers, progress=progress)
+        splits = {split: to_split(puzzles[split], self.options.target) for split in SPLITS}
+        size = self.options.image_size
+        return TaskData(
+            train=splits["train"],
+            select=splits["select"],
+            eval=splits["eval"],
+            input_shape=(1, size, size),
+            description=(
+                f"raven: {size}x{size} Raven matrices from raven-gen; target "
+                f"{self.options.target!r}: {TARGETS[self.options.target].description}"
+            ),
+        )
+
+
+@contextlib.contextmanager
+def _progress_bar(progress: Progress | None) -> Iterator[Progress | None]:
+    """The caller's callback, else a rich progress bar on a terminal, else nothing."""
+    if progress is not None or not sys.stderr.isatty():
+        yield progress
+        return
+    from rich.console import Console
+    from rich.progress import Progress as RichProgress
+
+    with RichProgress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("generating raven puzzles", total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield report
