@@ -13,6 +13,7 @@ from framework.dsl.program import Program, depth, log_probability, mass, size
 from framework.errors import FrameworkError, UsageError
 from framework.graph import PortGraph
 from framework.hookspecs import hookimpl, hookspec
+from framework.task import Split, Task, TaskData, class_balance, majority_accuracy
 
 try:
     __version__ = version("framework")
@@ -67,6 +68,9 @@ __all__ = [
     "ProgramError",
     "ProgramSyntaxError",
     "Rejection",
+    "Split",
+    "Task",
+    "TaskData",
     "UnknownPluginError",
     "UsageError",
     "ACTIVATIONS",
@@ -89,6 +93,8 @@ __all__ = [
     "sincos_code",
     "train",
     "__version__",
+    "class_balance",
+    "majority_accuracy",
     "depth",
     "grammars_dir",
     "hole",
