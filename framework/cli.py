@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from importlib import import_module
 from pathlib import Path
 from typing import Sequence
 
@@ -63,7 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
     plugins.add_argument("--json", action="store_true", help="print JSON instead of a table")
     plugins.set_defaults(handler=_plugins)
 
+    report = commands.add_parser("report", help="redraw plots, drawings and the summary of a run directory")
+    report.add_argument("run_dir", type=Path)
+    report.set_defaults(handler=_report)
+
+    dsl = commands.add_parser("dsl", help="grammar and program tools (eval, check, draw, enumerate, ...)")
+    dsl_commands = dsl.add_subparsers(title="dsl commands", metavar="COMMAND")
+    dsl.set_defaults(handler=lambda _args: (dsl.print_help(), 2)[1])
+    for module in DSL_COMMAND_MODULES:
+        import_module(module).add_commands(dsl_commands)
+
     return parser
+
+
+#: Modules that each add subcommands to ``framework dsl`` through ``add_commands(subparsers)``.
+DSL_COMMAND_MODULES = ("framework.dsl.cli",)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -75,10 +90,31 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from attrs import evolve
+
+    from framework.engine import resolve_run_dir, run
     from framework.spec import load_spec
 
-    load_spec(args.spec)
-    raise FrameworkError("framework run: the engine is not available in this version; the spec is valid")
+    spec, registry = load_spec(args.spec)
+    if args.device:
+        spec = evolve(spec, run=evolve(spec.run, device=args.device))
+    run_dir = resolve_run_dir(spec, args.out)
+    try:
+        run(spec, registry, run_dir, spec_dir=args.spec.parent, resume=args.resume, console=stderr)
+    except KeyboardInterrupt:
+        stderr.print(f"stopped; every finished network is saved. Continue with: "
+                     f"framework run {args.spec} --out {run_dir} --resume")
+        return 130
+    stdout.print(f"run directory: {run_dir}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from framework.report import print_summary, redraw
+
+    print_summary(stdout, redraw(args.run_dir))
+    stdout.print(f"redrew plots, drawings, metrics and the summary in {args.run_dir}")
+    return 0
 
 
 def _plugins(args: argparse.Namespace) -> int:

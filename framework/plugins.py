@@ -106,7 +106,7 @@ def registry_from(pm: PluginManager) -> Registry:
                         f"{kind} plugin {info.name!r} is registered twice: by {other} and by {source}"
                     )
                 entries[kind][info.name] = Registered(info, source, package, version)
-    return Registry(entries)
+    return Registry(entries, pm.hook)
 
 
 def load_only_from_env() -> set[str] | None:

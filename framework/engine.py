@@ -1,0 +1,409 @@
+"""The engine: the evolutionary G-SSNN loop, readable top to bottom as the data flow.
+
+::
+
+    spec ──> plugins ──> task data, domain, grammar g0
+    baseline arm: the encoder alone, trained `baseline.runs` times
+    for generation g:
+        1. explore   synthesizers propose programs; the domain evaluates and dedupes them
+        2. train     every new candidate's network (encoder -> injector -> backbone -> readout)
+        3. select    the selector scores everyone; the best `population.keep` survive
+        4. learn     the library learner compresses survivors into grammar g+1; re-weight it
+        5. persist   checkpoint + artifacts; reporters hear `on_generation_end`
+    summary; reporters hear `on_run_end`
+
+Every step after the spec is deterministic in ``run.seed``: exploration draws
+from a generator derived from (seed, generation) and each network trains
+from a seed derived from (seed, candidate id, repeat). The checkpoint
+(``checkpoint.json``) is written atomically after every trained network and
+every artifact is re-derived from it, so a killed run resumed with
+``--resume`` ends with the same artifacts as one that never stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import platform
+import random
+import sys
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from attrs import evolve, frozen
+from rich.console import Console
+
+from framework._registry import Registry
+from framework.domain import Rejection
+from framework.dsl.grammar import Grammar
+from framework.dsl.program import mass
+from framework.errors import FrameworkError, UsageError
+from framework.events import GenerationEnd, RunEnd
+from framework.run_state import (
+    Candidate,
+    GenerationRecord,
+    RunState,
+    Scores,
+    state_from_json,
+    state_to_json,
+)
+from framework.spec import Spec, instantiate, spec_to_toml
+from framework.store import write_json_atomic, write_text_atomic
+from framework import report
+
+CHECKPOINT = "checkpoint.json"
+
+
+@frozen
+class TrainJob:
+    """One network to train: a candidate (or None for the baseline encoder) and a seed."""
+
+    key: str
+    candidate: Candidate | None
+    seed: int
+
+
+def run(
+    spec: Spec,
+    registry: Registry,
+    run_dir: Path,
+    *,
+    spec_dir: Path = Path("."),
+    resume: bool = False,
+    console: Console | None = None,
+) -> RunState:
+    """Run (or resume) the loop ``spec`` describes in ``run_dir``; return the final state."""
+    console = console or Console(stderr=True)
+    spec_hash = hashlib.sha256(spec_to_toml(spec).encode()).hexdigest()
+    state = _open_run_dir(run_dir, spec, spec_hash, resume)
+    loop = _Loop(spec, registry, run_dir, spec_dir, console)
+
+    if state.phase == "explore" and state.generation == 0 and not state.baseline and not state.pending:
+        loop.save_grammar(loop.initial_grammar(), state.grammar)
+    state = loop.train_baseline(state)
+    while state.phase != "done":
+        grammar = Grammar.load(run_dir / state.grammar)
+        if state.phase == "explore":
+            state = loop.explore(state, grammar)                         # 1. explore
+        state = loop.train_pending(state)                                # 2. train
+        state, survivors, discarded = loop.select(state)                 # 3. select
+        state = loop.learn_and_advance(state, grammar, survivors, discarded)  # 4. learn, 5. persist
+    summary = report.write_summary(run_dir, state)
+    report.print_summary(console, summary)
+    if registry.hook is not None:
+        registry.hook.on_run_end(event=RunEnd(run_dir, state, summary))
+    return state
+
+
+def derive_seed(*parts: object) -> int:
+    """A 31-bit seed from any parts (stable across processes and Python versions)."""
+    digest = hashlib.sha256("/".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
+
+
+def resolve_run_dir(spec: Spec, out: Path | None) -> Path:
+    return Path(out or spec.run.out or Path("runs") / spec.run.name)
+
+
+def _open_run_dir(run_dir: Path, spec: Spec, spec_hash: str, resume: bool) -> RunState:
+    checkpoint = run_dir / CHECKPOINT
+    if resume:
+        if not checkpoint.is_file():
+            raise UsageError(f"{run_dir}: nothing to resume (no {CHECKPOINT}); start the run without --resume")
+        state = state_from_json(report.read_json(checkpoint))
+        if state.spec_hash != spec_hash:
+            raise UsageError(
+                f"{run_dir}: the spec changed since this run started (hash {state.spec_hash[:12]} "
+                f"!= {spec_hash[:12]}); resume with the original spec or choose another --out"
+            )
+        return state
+    if checkpoint.exists():
+        raise UsageError(f"{run_dir} already holds a run; pass --resume to continue it, or choose another --out")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(run_dir / "spec.toml", spec_to_toml(spec))
+    write_json_atomic(run_dir / "run.json", {"spec_hash": spec_hash, "versions": _versions()})
+    state = RunState(spec_hash=spec_hash)
+    _checkpoint(run_dir, state)
+    return state
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in ("framework", "torch", "lark", "pluggy", "attrs", "cattrs", "stitch-core", "numpy", "raven-gen"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    return versions
+
+
+def _checkpoint(run_dir: Path, state: RunState) -> None:
+    write_json_atomic(run_dir / CHECKPOINT, state_to_json(state))
+
+
+class _Loop:
+    """The plugins and data of one run, and the steps of a generation."""
+
+    def __init__(self, spec: Spec, registry: Registry, run_dir: Path, spec_dir: Path, console: Console) -> None:
+        from framework.training import resolve_device
+
+        self.spec, self.registry, self.run_dir, self.spec_dir, self.console = spec, registry, run_dir, spec_dir, console
+        self.device = resolve_device(spec.run.device)
+        self.domain = instantiate(registry, spec.domain)
+        self.synthesizers = [(c.plugin, c.share, instantiate(registry, c)) for c in spec.synthesizers]
+        self.selector = instantiate(registry, spec.population.selector)
+        self.executor = instantiate(registry, spec.executor)
+        self.learner = instantiate(registry, spec.library) if spec.library.enabled else None
+        task = instantiate(registry, spec.task)
+        with console.status(f"loading task {spec.task.plugin!r}"):
+            self.data = task.load(report.cache_dir(), spec.run.seed)
+        write_json_atomic(run_dir / "data.json", report.data_balance(self.data))
+
+    # -- set-up ---------------------------------------------------------------
+
+    def initial_grammar(self) -> Grammar:
+        if self.spec.domain.grammar:
+            return Grammar.load(self.spec_dir / self.spec.domain.grammar)
+        return self.domain.grammar
+
+    def save_grammar(self, grammar: Grammar, name: str) -> None:
+        grammar.save(self.run_dir / name)
+
+    # -- the baseline arm -----------------------------------------------------
+
+    def train_baseline(self, state: RunState) -> RunState:
+        runs = self.spec.baseline.runs
+        jobs = [TrainJob(f"baseline-{i}", None, derive_seed(self.spec.run.seed, "baseline", i))
+                for i in range(len(state.baseline), runs)]
+        if not jobs:
+            return state
+        self.console.print(f"[bold]baseline[/]: training the encoder alone {runs} times")
+        holder = [state]
+
+        def on_result(job: TrainJob, scores: Scores) -> None:
+            holder[0] = evolve(holder[0], baseline=holder[0].baseline + (scores,))
+            _checkpoint(self.run_dir, holder[0])
+            self._announce(job, scores, len(holder[0].baseline), runs)
+
+        self.executor.run(jobs, self._train_one, on_result)
+        return holder[0]
+
+    # -- 1. explore -----------------------------------------------------------
+
+    def explore(self, state: RunState, grammar: Grammar) -> RunState:
+        from framework.explore import explore
+
+        g = state.generation
+        want = self.spec.population.size - len(state.survivors)
+        rng = random.Random(derive_seed(self.spec.run.seed, "explore", g))
+        started = time.perf_counter()
+        with self.console.status(f"generation {g}: exploring for {want} new programs"):
+            result = explore(
+                self.domain,
+                grammar,
+                [(name, share, synth) for name, share, synth in self.synthesizers],
+                [(c.program, c.graph, c.mass) for c in state.survivors],
+                want=want,
+                rng=rng,
+                budget=self.spec.population.explore_budget,
+                replace_smaller=self.spec.population.replace_smaller,
+            )
+        survivors = list(state.survivors)
+        for index, found in result.replacements:
+            old = survivors[index]
+            survivors[index] = evolve(old, program=grammar.print(found.program), mass=mass(found.program, grammar))
+        pending = tuple(
+            Candidate(
+                id=f"g{g}-{i:03d}",
+                program=grammar.print(found.program),
+                graph=self.domain.to_graph(found.output),
+                mass=mass(found.program, grammar),
+                generation=g,
+                synthesizer=found.synthesizer,
+                parent=found.parent,
+            )
+            for i, found in enumerate(result.found)
+        )
+        seconds = time.perf_counter() - started
+        self.console.print(
+            f"[bold]generation {g}[/]: explored {result.stats.proposed} programs "
+            f"({result.stats.proposed / max(seconds, 1e-9):,.0f}/s), {len(pending)} new graphs, "
+            f"{len(result.replacements)} smaller replacements"
+        )
+        explored = {"proposed": result.stats.proposed, "new": len(pending), "replaced": len(result.replacements),
+                    "rejected": dict(result.stats.rejected), "duplicates": result.stats.duplicates}
+        state = evolve(state, phase="train", survivors=tuple(survivors), pending=pending,
+                       history=state.history + (GenerationRecord(g, state.grammar, (), (), explored=explored),))
+        _checkpoint(self.run_dir, state)
+        return state
+
+    # -- 2. train -------------------------------------------------------------
+
+    def train_pending(self, state: RunState) -> RunState:
+        repeats = self.spec.population.repeats
+        todo = [c for c in state.pending if c.scores is None]
+        jobs = [TrainJob(c.id, c, derive_seed(self.spec.run.seed, "train", c.id, r))
+                for c in todo for r in range(repeats)]
+        partial: dict[str, list[Scores]] = {}
+        holder = [state]
+        total = len(state.pending)
+
+        def on_result(job: TrainJob, scores: Scores) -> None:
+            assert job.candidate is not None
+            partial.setdefault(job.key, []).append(scores)
+            if len(partial[job.key]) < repeats:
+                return
+            averaged = _average(partial.pop(job.key))
+            pending = tuple(evolve(c, scores=averaged) if c.id == job.key else c for c in holder[0].pending)
+            holder[0] = evolve(holder[0], pending=pending)
+            _checkpoint(self.run_dir, holder[0])
+            done = sum(c.scores is not None for c in pending)
+            self._announce(job, averaged, done, total)
+
+        self.executor.run(jobs, self._train_one, on_result)
+        return holder[0]
+
+    def _train_one(self, job: TrainJob) -> Scores:
+        """Build and train one network; any failure becomes a failed score, never a crash."""
+        from framework.nn import GSSNN, GraphIndex
+        from framework.training import seed_everything, train
+
+        spec = self.spec
+        try:
+            seed_everything(job.seed)
+            if job.candidate is None:
+                model = instantiate(self.registry, spec.model.encoder, self.data.input_shape, 1)
+            else:
+                graph = GraphIndex.from_port_graph(job.candidate.graph)
+                encoder = instantiate(self.registry, spec.model.encoder, self.data.input_shape, spec.model.dim)
+                injector = instantiate(self.registry, spec.model.injector, graph, spec.model.dim,
+                                       job.candidate.graph.max_conn)
+                backbone = instantiate(self.registry, spec.model.backbone, spec.model.dim)
+                model = GSSNN(encoder, injector, backbone, spec.model.dim, out_dim=1)
+            result = train(model, self.data, spec.training, device=self.device, seed=job.seed)
+        except FrameworkError:
+            raise
+        except Exception as exc:  # a plugin failing on one candidate must not end the run
+            return _failed(f"{type(exc).__name__}: {exc}")
+        return _scores(result)
+
+    def _announce(self, job: TrainJob, scores: Scores, done: int, total: int) -> None:
+        if scores.failed:
+            detail = f"[red]failed[/]: {scores.failed}"
+        else:
+            select = f" select {scores.select_accuracy:.3f}" if scores.select_accuracy is not None else ""
+            detail = f"train {scores.train_accuracy:.3f}{select} eval {scores.eval_accuracy:.3f}"
+        self.console.print(f"  {job.key} ({done}/{total}): {detail}")
+
+    # -- 3. select ------------------------------------------------------------
+
+    def select(self, state: RunState) -> tuple[RunState, tuple[Candidate, ...], tuple[Candidate, ...]]:
+        scored = [evolve(c, selection=self._selection(c)) for c in state.survivors + state.pending]
+        ranked = sorted(scored, key=lambda c: (-(c.selection if c.selection is not None else -math.inf), c.mass, c.id))
+        keep = self.spec.population.keep
+        return state, tuple(ranked[:keep]), tuple(ranked[keep:])
+
+    def _selection(self, candidate: Candidate) -> float | None:
+        if candidate.scores is None or candidate.scores.failed:
+            return None
+        return float(self.selector.score(candidate.scores))
+
+    # -- 4. learn, 5. persist ------------------------------------------------
+
+    def learn_and_advance(self, state: RunState, grammar: Grammar,
+                          survivors: tuple[Candidate, ...], discarded: tuple[Candidate, ...]) -> RunState:
+        g = state.generation
+        last = g + 1 >= self.spec.run.generations
+        record = evolve(state.history[-1], candidates=tuple(c.id for c in state.pending),
+                        survivors=tuple(c.id for c in survivors))
+        report.write_population(self.run_dir, g, survivors, discarded)
+        next_grammar = state.grammar
+        if not last and survivors:
+            survivors, grammar, record = self._learn(grammar, survivors, record)
+            next_grammar = f"grammars/g{g + 1}.lark"
+            self.save_grammar(grammar, next_grammar)
+        state = evolve(
+            state,
+            generation=g + 1,
+            phase="done" if last else "explore",
+            grammar=next_grammar,
+            survivors=survivors,
+            pending=(),
+            discarded=state.discarded + tuple(c for c in discarded),
+            history=state.history[:-1] + (record,),
+        )
+        _checkpoint(self.run_dir, state)
+        report.write_metrics(self.run_dir, state)
+        self.console.print(
+            f"[bold]generation {g}[/]: kept {len(survivors)} of {len(survivors) + len(discarded)}"
+        )
+        if self.registry.hook is not None:
+            self.registry.hook.on_generation_end(event=GenerationEnd(self.run_dir, g, state))
+        return state
+
+    def _learn(self, grammar: Grammar, survivors: tuple[Candidate, ...],
+               record: GenerationRecord) -> tuple[tuple[Candidate, ...], Grammar, GenerationRecord]:
+        library = self.spec.library
+        programs = [grammar.parse(c.program) for c in survivors]
+        if self.learner is not None:
+            try:
+                with self.console.status("library learning"):
+                    result = self.learner.compress(grammar, programs)
+                self._check_meaning(result.grammar, result.programs, survivors)
+            except FrameworkError as exc:
+                self.console.print(f"[yellow]library learning skipped[/]: {exc}")
+                record = evolve(record, explored={**record.explored, "library_error": str(exc)})
+            else:
+                grammar, programs = result.grammar, list(result.programs)
+                names = tuple(p.name for p in result.inventions)
+                record = evolve(record, inventions=names, compression_ratio=result.ratio)
+                self.console.print(f"  library: {len(names)} inventions {', '.join(names)} (ratio {result.ratio:.2f})")
+        if library.reweight:
+            from framework.dsl.pcfg import reweight
+
+            grammar = reweight(grammar, programs, smoothing=library.smoothing, max_diff=library.max_diff or None)
+        survivors = tuple(evolve(c, program=grammar.print(p)) for c, p in zip(survivors, programs))
+        return survivors, grammar, record
+
+    def _check_meaning(self, grammar: Grammar, programs: Sequence[Any], survivors: Sequence[Candidate]) -> None:
+        """Library learning must not change what a program builds; refuse a result that does."""
+        for candidate, program in zip(survivors, programs, strict=True):
+            output = self.domain.evaluate(program, grammar)
+            if isinstance(output, Rejection) or self.domain.to_graph(output) != candidate.graph:
+                raise FrameworkError(
+                    f"the library learner changed the meaning of {candidate.id} ({candidate.program}); result ignored"
+                )
+
+
+def _scores(result: Any) -> Scores:
+    return Scores(
+        train_accuracy=result.train_accuracy,
+        select_accuracy=result.select_accuracy,
+        eval_accuracy=result.eval_accuracy,
+        train_f1=result.train_f1,
+        select_f1=result.select_f1,
+        eval_f1=result.eval_f1,
+        final_loss=result.final_loss,
+        failed=result.failed,
+    )
+
+
+def _failed(reason: str) -> Scores:
+    nan = float("nan")
+    return Scores(nan, None, nan, nan, None, nan, nan, failed=reason)
+
+
+def _average(runs: list[Scores]) -> Scores:
+    ok = [s for s in runs if not s.failed]
+    if not ok:
+        return evolve(runs[0], repeats=len(runs))
+
+    def mean(name: str) -> float | None:
+        values = [getattr(s, name) for s in ok]
+        return None if values[0] is None else math.fsum(values) / len(values)
+
+    return Scores(**{name: mean(name) for name in (
+        "train_accuracy", "select_accuracy", "eval_accuracy", "train_f1", "select_f1", "eval_f1", "final_loss")},
+        repeats=len(ok))

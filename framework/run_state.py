@@ -1,0 +1,120 @@
+"""Everything a run needs to resume, as plain frozen records that serialise to JSON.
+
+A run's checkpoint is one ``RunState`` written atomically after every trained
+candidate; every other artifact is a function of it, so a killed run resumed
+from its checkpoint ends with the same files as one that never stopped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cattrs
+from attrs import evolve, field, frozen
+
+from framework.graph import PortGraph
+
+STATE_VERSION = 1
+
+
+@frozen
+class Scores:
+    """What training measured for one network (averaged over repeats)."""
+
+    train_accuracy: float
+    select_accuracy: float | None
+    eval_accuracy: float
+    train_f1: float
+    select_f1: float | None
+    eval_f1: float
+    final_loss: float
+    repeats: int = 1
+    failed: str | None = None
+
+
+@frozen
+class Candidate:
+    """A program with its output graph, scores and lineage.
+
+    ``program`` is the text in the newest grammar version (library learning
+    rewrites survivors without changing their meaning); ``mass`` counts base
+    productions and does not change.
+    """
+
+    id: str
+    program: str
+    graph: PortGraph
+    mass: int
+    generation: int
+    synthesizer: str
+    parent: str | None = None
+    scores: Scores | None = None
+    selection: float | None = None
+
+
+@frozen
+class GenerationRecord:
+    """What one finished generation produced (for the summary and plots)."""
+
+    generation: int
+    grammar: str  # file name of the grammar version the generation explored with
+    candidates: tuple[str, ...]  # ids trained this generation
+    survivors: tuple[str, ...]
+    inventions: tuple[str, ...] = ()
+    compression_ratio: float | None = None
+    explored: dict[str, Any] = field(factory=dict)  # exploration counts
+
+
+@frozen
+class RunState:
+    """A run between two steps: which generation, in which phase, with what population.
+
+    ``phase`` is ``"explore"`` (the generation's new candidates are not drawn
+    yet), ``"train"`` (``pending`` holds them, some maybe trained) or
+    ``"done"`` (the run finished).
+    """
+
+    spec_hash: str
+    generation: int = 0
+    phase: str = "explore"
+    grammar: str = "grammars/g0.lark"
+    survivors: tuple[Candidate, ...] = ()
+    pending: tuple[Candidate, ...] = ()
+    discarded: tuple[Candidate, ...] = ()
+    baseline: tuple[Scores, ...] = ()
+    history: tuple[GenerationRecord, ...] = ()
+    version: int = STATE_VERSION
+
+
+_converter = cattrs.Converter()
+_converter.register_unstructure_hook(PortGraph, lambda g: g.to_json())
+_converter.register_structure_hook(PortGraph, lambda d, _: PortGraph.from_json(d))
+
+
+def state_to_json(state: RunState) -> dict[str, Any]:
+    return _converter.unstructure(state)
+
+
+def state_from_json(data: dict[str, Any]) -> RunState:
+    return _converter.structure(data, RunState)
+
+
+def candidate_to_json(candidate: Candidate) -> dict[str, Any]:
+    return _converter.unstructure(candidate)
+
+
+def scores_to_json(scores: Scores) -> dict[str, Any]:
+    return _converter.unstructure(scores)
+
+
+__all__ = [
+    "Candidate",
+    "GenerationRecord",
+    "RunState",
+    "Scores",
+    "candidate_to_json",
+    "evolve",
+    "scores_to_json",
+    "state_from_json",
+    "state_to_json",
+]
