@@ -100,15 +100,21 @@ class _Machine:
         """Run ``node`` (holes bound by ``env``) from the cursor; return the final cursor."""
         edges = self.edges
         max_conn = self.max_conn
+        budget = self.budget
+        opcodes = _OPCODES
+        # The step count lives in a local between recursive calls (attribute
+        # access per step is measurably slower) and is synced around them.
+        steps = self.steps
         while True:
-            op = _OPCODES.get(node.production)
+            op = opcodes.get(node.production)
             if op is None:
                 node, env = self._enter(node, env)
                 continue
-            self.steps += 1
-            if self.steps > self.budget:
-                raise _OutOfBudget(f"more than {self.budget} steps")
+            steps += 1
+            if steps > budget:
+                raise _OutOfBudget(f"more than {budget} steps")
             if op == _IDENTITY:
+                self.steps = steps
                 return pos, port, stack
             children = node.children
             if op == _CONNECT:
@@ -153,7 +159,9 @@ class _Machine:
                 if depth >= MAX_NESTING:
                     raise _OutOfBudget(f"func/if_positions_equal nested deeper than {MAX_NESTING}")
                 mark = (len(self.trail), self.next_id, self.size, self.components)
+                self.steps = steps
                 self.run(children[0], env, pos, port, stack, depth + 1)
+                steps = self.steps
                 if self.components != 1:
                     self._undo(*mark)
                 node = children[1]
@@ -162,12 +170,14 @@ class _Machine:
                 if depth >= MAX_NESTING:
                     raise _OutOfBudget(f"func/if_positions_equal nested deeper than {MAX_NESTING}")
                 mark = (len(self.trail), self.next_id, self.size, self.components)
+                self.steps = steps
                 end_f = self.run(children[0], env, pos, port, stack, depth + 1)[0]
                 self._undo(*mark)
                 end_g = self.run(children[1], env, pos, port, stack, depth + 1)[0]
                 self._undo(*mark)
                 branch = children[2] if end_f == end_g else children[3]
                 pos, port, stack = self.run(branch, env, pos, port, stack, depth + 1)
+                steps = self.steps
                 node = children[4]
                 continue
             node = children[0]
@@ -221,5 +231,7 @@ def interpret(
         return Rejection("single node")
     if machine.components != 1:
         return Rejection("not connected", "the last node added was never connected")
-    edges = tuple((u, p, i, v) for (u, p), (i, v) in sorted(machine.edges.items(), reverse=True))
-    return PortGraph(edges=edges, next_id=machine.next_id, size=machine.size, max_conn=max_conn)
+    edges = machine.edges
+    # The seed's order: descending by (node, port).
+    ordered = tuple([key + edges[key] for key in sorted(edges, reverse=True)])
+    return PortGraph(edges=ordered, next_id=machine.next_id, size=machine.size, max_conn=max_conn)
