@@ -9,8 +9,21 @@ from framework._registry import KINDS, NoOptions, PluginError, PluginInfo, Unkno
 from framework.domain import Rejection
 from framework.dsl.errors import GrammarError, ProgramError, ProgramSyntaxError
 from framework.dsl.grammar import Grammar, Production, grammars_dir, hole, hole_index
+from framework.dsl.heap_search import HeapSearch
+from framework.dsl.pcfg import (
+    NoProgramError,
+    ProductionTable,
+    SizeTable,
+    compile_table,
+    logsumexp,
+    production_counts,
+    reweight,
+    sample_program,
+    shrink_spread,
+)
 from framework.dsl.program import Program, depth, log_probability, mass, size
 from framework.errors import FrameworkError, UsageError
+from framework.explore import ExploreResult, ExploreStats, Found, Replacement, explore
 from framework.graph import PortGraph
 from framework.hookspecs import hookimpl, hookspec
 from framework.task import Split, Task, TaskData, class_balance, majority_accuracy
@@ -32,6 +45,7 @@ _LAZY = {
     "check_activation": "framework.nn",
     "chunk_gather_index": "framework.nn",
     "gather_nodes": "framework.nn",
+    "message_ids_and_ports": "framework.nn",
     "scatter_mean": "framework.nn",
     "scatter_softmax": "framework.nn",
     "scatter_sum": "framework.nn",
@@ -55,6 +69,21 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "ExploreResult",
+    "ExploreStats",
+    "Found",
+    "HeapSearch",
+    "NoProgramError",
+    "ProductionTable",
+    "Replacement",
+    "SizeTable",
+    "compile_table",
+    "explore",
+    "logsumexp",
+    "production_counts",
+    "reweight",
+    "sample_program",
+    "shrink_spread",
     "Grammar",
     "GrammarError",
     "KINDS",
@@ -85,6 +114,7 @@ __all__ = [
     "check_activation",
     "chunk_gather_index",
     "gather_nodes",
+    "message_ids_and_ports",
     "resolve_device",
     "scatter_mean",
     "scatter_softmax",

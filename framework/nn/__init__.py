@@ -12,15 +12,22 @@ from framework.nn.functional import (
     scatter_sum,
 )
 from framework.nn.graph_index import GraphIndex
+from framework.nn.model import GSSNN
+from framework.nn.injector import Injector, chunk_gather_index, message_ids_and_ports, sincos_code
 
 __all__ = [
     "ACTIVATIONS",
     "Backbone",
+    "GSSNN",
     "GraphIndex",
+    "Injector",
     "add_self_loops",
     "check_activation",
+    "chunk_gather_index",
     "gather_nodes",
+    "message_ids_and_ports",
     "scatter_mean",
     "scatter_softmax",
     "scatter_sum",
+    "sincos_code",
 ]

@@ -1,0 +1,268 @@
+"""Training one candidate network on a task: the paper's recipe, configurable.
+
+The recipe (gssnn.md): BCE-with-logits, Adam, ReduceLROnPlateau stepped on
+every batch's loss, batch 8, 16 epochs, accuracy ``round(sigmoid(logit)) ==
+target``. :class:`TrainingOptions` is the ``[training]`` table of the spec, so
+its field names are what users write.
+
+Determinism: :func:`train` seeds python, numpy and torch and draws batches
+from its own generator, so two runs with the same seed, model initialisation
+and device give identical results on CPU. Seed before building the model too
+(:func:`seed_everything`) so the initial weights repeat.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import random
+import time
+from typing import Callable, Iterator, Literal
+
+import numpy as np
+import torch
+from attrs import field, frozen
+from attrs.validators import and_, ge, gt, in_, instance_of, lt, optional
+from torch import nn
+
+from framework.errors import UsageError
+from framework.task import Split, TaskData
+
+#: ``progress(step, total_steps, loss, running_accuracy)``, called after every training step.
+ProgressCallback = Callable[[int, int, float, float], None]
+
+_positive_int = [instance_of(int), gt(0)]
+
+
+@frozen
+class TrainingOptions:
+    """How each candidate is trained (the spec's ``[training]`` table; defaults: the paper's).
+
+    Attributes:
+        epochs: passes over the training split.
+        batch_size: samples per optimiser step (the last batch of an epoch may be smaller).
+        lr: Adam learning rate.
+        plateau_factor: ReduceLROnPlateau: multiply the learning rate by this on a plateau.
+        plateau_patience: ReduceLROnPlateau: steps without improvement before reducing.
+        plateau_cooldown: ReduceLROnPlateau: steps to wait after a reduction.
+        plateau_threshold: ReduceLROnPlateau: relative improvement that counts.
+        scheduler: ``"plateau"`` (stepped on every batch's loss, as in the paper)
+            or ``"none"`` (constant learning rate).
+        amp: bf16 autocast: ``true``, ``false``, or ``"auto"`` (on exactly when
+            training on CUDA). Autocast is never used on CPU.
+        eval_batch_size: batch size when measuring accuracy (no gradients).
+        shuffle: reshuffle the training split every epoch.
+    """
+
+    epochs: int = field(default=16, validator=_positive_int)
+    batch_size: int = field(default=8, validator=_positive_int)
+    lr: float = field(default=1e-3, validator=gt(0.0))
+    plateau_factor: float = field(default=0.5, validator=and_(gt(0.0), lt(1.0)))
+    plateau_patience: int = field(default=50, validator=[instance_of(int), ge(0)])
+    plateau_cooldown: int = field(default=15, validator=[instance_of(int), ge(0)])
+    plateau_threshold: float = field(default=1e-4, validator=ge(0.0))
+    scheduler: Literal["plateau", "none"] = field(default="plateau", validator=in_(("plateau", "none")))
+    amp: Literal["auto", True, False] = field(default="auto", validator=in_(("auto", True, False)))
+    eval_batch_size: int = field(default=256, validator=_positive_int)
+    shuffle: bool = True
+
+
+@frozen
+class TrainResult:
+    """What training one network produced. Metrics are None for an empty split or a failed run.
+
+    Attributes:
+        train_accuracy, select_accuracy, eval_accuracy: accuracy on each split
+            after training (eval mode, no dropout).
+        train_f1, select_f1, eval_f1: F1 of the positive class (0 when there
+            are neither predicted nor true positives).
+        final_loss: mean training loss of the last completed epoch.
+        epoch_losses: mean training loss of every completed epoch.
+        epochs_run: completed epochs.
+        seconds: wall time of the whole call.
+        failed: why training stopped early (a non-finite loss), else None.
+    """
+
+    train_accuracy: float | None
+    select_accuracy: float | None
+    eval_accuracy: float | None
+    train_f1: float | None
+    select_f1: float | None
+    eval_f1: float | None
+    final_loss: float | None
+    epoch_losses: tuple[float, ...]
+    epochs_run: int
+    seconds: float
+    failed: str | None = field(default=None, validator=optional(instance_of(str)))
+
+
+def resolve_device(name: str) -> torch.device:
+    """``"auto"`` -> CUDA when present, else CPU; ``"cpu"``, ``"cuda"``, ``"cuda:1"`` as named.
+
+    Raises UsageError for a CUDA device that is not available.
+    """
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise UsageError(f"unknown device {name!r}; use 'auto', 'cpu' or 'cuda[:index]'") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UsageError(f"device {name!r} requested but CUDA is not available (use 'auto' or 'cpu')")
+    return device
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python's ``random``, numpy and torch (all devices)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+@contextlib.contextmanager
+def _deterministic(device: torch.device) -> Iterator[None]:
+    """Deterministic algorithms on CPU for the duration (cheap there); CUDA is left as is."""
+    if device.type != "cpu":
+        yield
+        return
+    previous, previous_warn = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(previous, warn_only=previous_warn)
+
+
+def _logits(output: torch.Tensor) -> torch.Tensor:
+    if output.dim() == 2 and output.shape[1] == 1:
+        return output[:, 0]
+    if output.dim() == 1:
+        return output
+    raise UsageError(f"a binary task needs one logit per sample, the model returned shape {tuple(output.shape)}")
+
+
+def _autocast(device: torch.device, amp: bool | str) -> contextlib.AbstractContextManager[object]:
+    enabled = device.type == "cuda" and amp in (True, "auto")
+    if not enabled:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+
+
+def binary_scores(logits: torch.Tensor, targets: torch.Tensor) -> tuple[float, float]:
+    """Accuracy and positive-class F1 of ``logits > 0`` (``round(sigmoid) == 1``) against 0/1 targets."""
+    predicted = logits > 0
+    actual = targets > 0.5
+    accuracy = (predicted == actual).float().mean().item()
+    tp = (predicted & actual).sum().item()
+    wrong = (predicted != actual).sum().item()
+    f1 = 2 * tp / (2 * tp + wrong) if tp + wrong else 0.0
+    return accuracy, f1
+
+
+def evaluate(
+    model: nn.Module, split: Split, *, device: torch.device, batch_size: int = 256, amp: bool | str = "auto"
+) -> tuple[float, float] | None:
+    """Accuracy and F1 of ``model`` on ``split`` in eval mode without gradients; None if the split is empty."""
+    if len(split.y) == 0:
+        return None
+    model.eval()
+    chunks = []
+    with torch.no_grad(), _autocast(device, amp):
+        for start in range(0, len(split.y), batch_size):
+            chunks.append(_logits(model(split.x[start : start + batch_size].to(device))).float())
+    return binary_scores(torch.cat(chunks).cpu(), split.y)
+
+
+def train(
+    model: nn.Module,
+    data: TaskData,
+    options: TrainingOptions,
+    *,
+    device: torch.device,
+    seed: int,
+    progress: ProgressCallback | None = None,
+) -> TrainResult:
+    """Train ``model`` (logits ``[B]`` or ``[B, 1]``) on ``data.train`` and score every split.
+
+    A non-finite loss stops training and returns a result whose ``failed``
+    says where; nothing is raised. The model is left on ``device``.
+    """
+    started = time.perf_counter()
+    seed_everything(seed)
+    order_generator = torch.Generator().manual_seed(seed)
+    model.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=options.lr)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer,
+        mode="min",
+        factor=options.plateau_factor,
+        patience=options.plateau_patience,
+        threshold=options.plateau_threshold,
+        cooldown=options.plateau_cooldown,
+    )
+    loss_function = nn.BCEWithLogitsLoss()
+    x, y = data.train.x.to(device), data.train.y.to(device).float()
+    n = len(y)
+    total_steps = options.epochs * math.ceil(n / options.batch_size)
+    epoch_losses: list[float] = []
+    step = 0
+    with _deterministic(device):
+        for epoch in range(options.epochs):
+            model.train()
+            order = torch.randperm(n, generator=order_generator) if options.shuffle else torch.arange(n)
+            loss_sum, correct = 0.0, 0
+            for start in range(0, n, options.batch_size):
+                batch = order[start : start + options.batch_size].to(device)
+                with _autocast(device, options.amp):
+                    logits = _logits(model(x[batch])).float()
+                loss = loss_function(logits, y[batch])
+                loss_value = loss.item()
+                step += 1
+                if not math.isfinite(loss_value):
+                    return _failed(epoch_losses, started, f"loss became {loss_value} at step {step} (epoch {epoch + 1})")
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                if options.scheduler == "plateau":
+                    scheduler.step(loss_value)
+                loss_sum += loss_value * len(batch)
+                correct += int(((logits.detach() > 0) == (y[batch] > 0.5)).sum())
+                if progress is not None:
+                    progress(step, total_steps, loss_value, correct / min(start + len(batch), n))
+            epoch_losses.append(loss_sum / n)
+        scores = {
+            name: evaluate(model, split, device=device, batch_size=options.eval_batch_size, amp=options.amp)
+            for name, split in (("train", data.train), ("select", data.select), ("eval", data.eval))
+        }
+    return TrainResult(
+        train_accuracy=_at(scores["train"], 0),
+        select_accuracy=_at(scores["select"], 0),
+        eval_accuracy=_at(scores["eval"], 0),
+        train_f1=_at(scores["train"], 1),
+        select_f1=_at(scores["select"], 1),
+        eval_f1=_at(scores["eval"], 1),
+        final_loss=epoch_losses[-1] if epoch_losses else None,
+        epoch_losses=tuple(epoch_losses),
+        epochs_run=len(epoch_losses),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _at(scores: tuple[float, float] | None, i: int) -> float | None:
+    return None if scores is None else scores[i]
+
+
+def _failed(epoch_losses: list[float], started: float, reason: str) -> TrainResult:
+    return TrainResult(
+        train_accuracy=None,
+        select_accuracy=None,
+        eval_accuracy=None,
+        train_f1=None,
+        select_f1=None,
+        eval_f1=None,
+        final_loss=epoch_losses[-1] if epoch_losses else None,
+        epoch_losses=tuple(epoch_losses),
+        epochs_run=len(epoch_losses),
+        seconds=time.perf_counter() - started,
+        failed=reason,
+    )

@@ -1,0 +1,146 @@
+"""The G-SSNN paper's image encoder: pixel-unshuffle stem, residual convs, a small ViT.
+
+Exactly as described in gssnn.md (arXiv 2303.03340): a ``C x H x W`` image
+becomes ``(H/f) x (W/f)`` tokens by PixelUnshuffle(f) and a 1x1 convolution,
+passes residual conv blocks, gets a 2-D sin-cos position code, runs through a
+pre-norm transformer and is averaged over tokens into ``Linear(width, out)``.
+With the paper's options on 1 x 128 x 128 images: about 3.9 M parameters for
+``out = 1`` (the baseline) and 4.0 M for ``out = 512`` (the G-SSNN encoder).
+"""
+
+from __future__ import annotations
+
+import torch
+from attrs import field, frozen
+from attrs.validators import ge, gt, instance_of
+from torch import nn
+from torch.nn import functional as F
+
+from framework import UsageError, sincos_code
+from framework_plugins.encoders.transformer import Transformer
+
+_positive = [instance_of(int), gt(0)]
+
+
+def check_image_shape(input_shape: tuple[int, ...], factor: int) -> tuple[int, int, int]:
+    """``(C, H, W)`` of an image input whose sides ``factor`` divides, or a UsageError saying why not."""
+    if len(input_shape) != 3:
+        raise UsageError(f"pixelshuffle-vit needs image inputs (C, H, W), got shape {tuple(input_shape)}")
+    channels, height, width = input_shape
+    if height % factor or width % factor:
+        raise UsageError(
+            f"pixelshuffle-vit: unshuffle = {factor} does not divide the input size {height} x {width}; "
+            f"choose a factor that divides both sides"
+        )
+    return channels, height, width
+
+
+class ConvResidual(nn.Module):
+    """``x + conv1x1(gelu(conv1x1(layernorm(conv3x3(x)))))``, bias-free convs, LayerNorm over ``[C, H, W]``."""
+
+    def __init__(self, channels: int, height: int, width: int) -> None:
+        super().__init__()
+        self.conv3 = nn.Conv2d(channels, channels, kernel_size=3, padding=1, bias=False)
+        self.norm = nn.LayerNorm([channels, height, width])
+        self.conv1a = nn.Conv2d(channels, channels, kernel_size=1, bias=False)
+        self.conv1b = nn.Conv2d(channels, channels, kernel_size=1, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv1b(F.gelu(self.conv1a(self.norm(self.conv3(x)))))
+
+
+def grid_code(height: int, width: int, dim: int) -> torch.Tensor:
+    """2-D sin-cos code of a ``height x width`` token grid, row-major: ``[H*W, dim]``.
+
+    Token ``(r, c)`` gets ``[sin(c w), cos(c w), sin(r w), cos(r w)]``.
+    """
+    rows, cols = torch.meshgrid(torch.arange(height), torch.arange(width), indexing="ij")
+    return sincos_code(cols.flatten(), rows.flatten(), dim)
+
+
+class PixelShuffleViT(nn.Module):
+    """The paper's encoder.
+
+    Args:
+        input_shape: ``(C, H, W)``; ``H`` and ``W`` divisible by ``unshuffle``.
+        out_dim: output size.
+        unshuffle: PixelUnshuffle factor (paper: 16).
+        width: token width (paper: 256); divisible by 4.
+        conv_depth: residual conv blocks (paper: 3).
+        depth, heads, head_dim, mlp_dim: transformer (paper: 2, 4, 128, 512).
+
+    Shapes:
+        ``[B, C, H, W] -> [B, out_dim]``.
+    """
+
+    def __init__(
+        self,
+        input_shape: tuple[int, ...],
+        out_dim: int,
+        unshuffle: int = 16,
+        width: int = 256,
+        conv_depth: int = 3,
+        depth: int = 2,
+        heads: int = 4,
+        head_dim: int = 128,
+        mlp_dim: int = 512,
+    ) -> None:
+        super().__init__()
+        channels, height, wide = check_image_shape(input_shape, unshuffle)
+        grid_h, grid_w = height // unshuffle, wide // unshuffle
+        self.stem = nn.Sequential(
+            nn.PixelUnshuffle(unshuffle), nn.Conv2d(channels * unshuffle**2, width, kernel_size=1)
+        )
+        self.convs = nn.Sequential(*[ConvResidual(width, grid_h, grid_w) for _ in range(conv_depth)])
+        self.register_buffer("position", grid_code(grid_h, grid_w, width))
+        self.transformer = Transformer(width, depth, heads, head_dim, mlp_dim)
+        self.head = nn.Linear(width, out_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = self.convs(self.stem(x)).flatten(2).transpose(1, 2)  # [B, H*W, width], row-major
+        tokens = self.transformer(tokens + self.position.to(tokens.dtype))
+        return self.head(tokens.mean(dim=1))
+
+
+@frozen
+class PixelShuffleViTOptions:
+    """Options of ``encoder = {plugin = "pixelshuffle-vit", ...}`` (defaults: the paper's).
+
+    Attributes:
+        unshuffle: PixelUnshuffle factor; must divide the image's height and width.
+        width: token width of the convs and the transformer; divisible by 4.
+        conv_depth: number of residual conv blocks.
+        depth: transformer layers.
+        heads: attention heads.
+        head_dim: width of each attention head.
+        mlp_dim: hidden width of the transformer's MLP.
+    """
+
+    unshuffle: int = field(default=16, validator=_positive)
+    width: int = field(default=256, validator=_positive)
+    conv_depth: int = field(default=3, validator=[instance_of(int), ge(0)])
+    depth: int = field(default=2, validator=_positive)
+    heads: int = field(default=4, validator=_positive)
+    head_dim: int = field(default=128, validator=_positive)
+    mlp_dim: int = field(default=512, validator=_positive)
+
+    @width.validator
+    def _width_for_sincos(self, _attribute: object, value: int) -> None:
+        if value % 4 or value < 8:
+            raise ValueError(f"width must be a multiple of 4 and at least 8 (2-D sin-cos code), got {value}")
+
+
+def build_pixelshuffle_vit(
+    options: PixelShuffleViTOptions, input_shape: tuple[int, ...], out_dim: int
+) -> PixelShuffleViT:
+    return PixelShuffleViT(
+        tuple(input_shape),
+        out_dim,
+        unshuffle=options.unshuffle,
+        width=options.width,
+        conv_depth=options.conv_depth,
+        depth=options.depth,
+        heads=options.heads,
+        head_dim=options.head_dim,
+        mlp_dim=options.mlp_dim,
+    )

@@ -1,0 +1,90 @@
+"""The G-SSNN paper's feature injection (arXiv 2303.03340; exact rules in gssnn.md).
+
+Each graph element (node or edge, ids ``0..N+E-1`` in creation order) gets a
+sin-cos positional code of its creation id and port plus its chunk of the
+encoder vector, tiled to the full width. Both parts are precomputed per graph
+as one positional table and one gather index over ``x``'s entries, so a whole
+batch is injected by a single indexing operation.
+
+``faithful = true`` reproduces the original implementation's quirks, for
+ablation against its archived numbers:
+
+1. each undirected edge is counted twice (once per endpoint), so the encoder
+   vector is split into ``n_elt = N + 2E`` chunks (element ``j`` still takes
+   chunk ``j``), and
+2. each of those two copies is sent in both directions: every directed message
+   appears twice (``M = 4E``);
+3. the positional table is scrambled: an element that should get
+   ``PE(a, b)`` gets ``PE(k mod H, k div H)`` with ``k = a (max_conn + 1) + b``
+   and ``H = n_elt``.
+
+The original's per-sample Python loop is not reproduced (it changes speed,
+not values).
+"""
+
+from __future__ import annotations
+
+import torch
+from attrs import field, frozen
+from attrs.validators import gt
+
+from framework import GraphIndex, Injector, chunk_gather_index, message_ids_and_ports, sincos_code
+
+
+class GSSNNInjector(Injector):
+    """Node features ``PE(id, 0) + chunk(id)``, edge features ``PE(id, port + 1) + chunk(id)``.
+
+    Args:
+        graph: the candidate's index tensors.
+        dim: ``D``, divisible by 4 and at least 8.
+        max_conn: ports per node (only the ``faithful`` table uses it).
+        faithful: reproduce the original's quirks (module docstring).
+        temperature: base of the sin-cos frequencies (default: 10000).
+
+    Shapes:
+        x ``[B, D]`` -> node feats ``[B, N, D]``, edge feats ``[B, M, D]``
+        (``M = 2E``, or ``4E`` when faithful).
+    """
+
+    def __init__(
+        self, graph: GraphIndex, dim: int, max_conn: int, faithful: bool = False, temperature: float = 10000.0
+    ) -> None:
+        repeat = 2 if faithful else 1
+        super().__init__(graph, dim, edge_index=graph.edge_index.repeat(1, repeat))
+        self.faithful = faithful
+        msg_ids, msg_ports = message_ids_and_ports(graph)
+        ids = torch.cat([graph.node_ids, msg_ids.repeat(repeat)])
+        slots = torch.cat([torch.zeros_like(graph.node_ids), msg_ports.repeat(repeat) + 1])
+        n_elt = graph.num_nodes + repeat * graph.num_edges
+        if faithful:
+            k = ids * (max_conn + 1) + slots
+            ids_for_code, slots_for_code = k % n_elt, k // n_elt
+        else:
+            ids_for_code, slots_for_code = ids, slots
+        self.register_buffer("position", sincos_code(ids_for_code, slots_for_code, dim, temperature))
+        self.register_buffer("choice", chunk_gather_index(ids, n_elt, dim))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        feats = x[:, self.choice] + self.position.to(x.dtype)
+        return feats[:, : self.num_nodes], feats[:, self.num_nodes :]
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + (", faithful=True" if self.faithful else "")
+
+
+@frozen
+class GSSNNInjectorOptions:
+    """Options of ``injector = {plugin = "gssnn", ...}``.
+
+    Attributes:
+        faithful: reproduce the original code's quirks (doubled edges,
+            scrambled positional table) for ablation; default false.
+        temperature: base of the sin-cos frequencies (paper: 10000).
+    """
+
+    faithful: bool = False
+    temperature: float = field(default=10000.0, validator=gt(1.0))
+
+
+def build_gssnn_injector(options: GSSNNInjectorOptions, graph: GraphIndex, dim: int, max_conn: int) -> GSSNNInjector:
+    return GSSNNInjector(graph, dim, max_conn, faithful=options.faithful, temperature=options.temperature)
