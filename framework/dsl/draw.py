@@ -15,7 +15,6 @@ from pathlib import Path
 
 from framework.errors import UsageError
 from framework.graph import PortGraph
-from framework.store import write_bytes_atomic
 
 _SIZE = 480
 _RADIUS = 180
@@ -117,4 +116,6 @@ def save_drawing(graph: PortGraph, path: str | os.PathLike, title: str = "") -> 
     else:
         raise UsageError(f"{path}: cannot draw to {suffix or 'a file without suffix'!r}; "
                          "valid: .svg, .png")
+    from framework.store import write_bytes_atomic  # the project's one atomic writer
+
     write_bytes_atomic(path, data)

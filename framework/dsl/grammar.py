@@ -16,6 +16,7 @@ verbatim, then a generated section with ``// @invention`` and
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import re
@@ -31,7 +32,6 @@ from framework.dsl import _lark_text
 from framework.dsl.errors import GrammarError, ProgramError, ProgramSyntaxError
 from framework.dsl.program import Program
 from framework.dsl.sexp import read_program
-from framework.store import write_text_atomic
 
 #: First line of the generated section of a saved grammar version.
 GENERATED_MARK = "// ==== framework grammar version: generated below, edit at your own risk ===="
@@ -282,6 +282,8 @@ class Grammar:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write :meth:`to_text` to ``path`` atomically (temp file, then ``os.replace``)."""
+        from framework.store import write_text_atomic  # the project's one atomic writer
+
         write_text_atomic(path, self.to_text())
 
 
@@ -358,8 +360,13 @@ def _lark_error(error: Exception, text: str, source: str) -> GrammarError:
     line = getattr(error, "line", None)
     column = getattr(error, "column", None)
     message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    positioned = re.search(r"line (\d+) col(?:umn)? (\d+)", str(error))
+    if (line is None or line < 0) and positioned:
+        line, column = int(positioned.group(1)), int(positioned.group(2))
     if line is None or line < 0:
+        # Lark names the rule or terminal at fault: quoted first, else any grammar name.
         named = re.findall(r"'([A-Za-z_][A-Za-z0-9_]*)'", str(error))
+        named += re.findall(r"\b([A-Za-z_][A-Za-z0-9_]*)\b", str(error))
         tok = next((t for t in (_lark_text.find_name(text, n) for n in named) if t), None)
         if tok is not None:
             line, column = tok.line, tok.column
@@ -464,20 +471,9 @@ def _normalised(logprobs: Mapping[str, float], by_nt: Mapping[str, tuple[Product
     return MappingProxyType(out)
 
 
-def _compile(text: str, source: str) -> Grammar:
-    base_text, declared, weights = _split_version(text, source)
-    rules = _lark_text.scan_rules(text)
-    definitions = [r for r in rules if not r.extend]
-    if not definitions:
-        raise GrammarError("no rule found (a grammar needs at least one lowercase rule)", source, 1, 1)
-    start = definitions[0].name.text
-    try:
-        parser = lark.Lark(text, parser="lalr", start=start, transformer=_ToProgram(),
-                           maybe_placeholders=False)
-    except lark.exceptions.LarkError as error:
-        raise _lark_error(error, text, source) from None
-
-    # Convention checks, with positions from the scan.
+def _check_conventions(rules: list[_lark_text.RuleText],
+                       source: str) -> dict[str, _lark_text.Alternative]:
+    """Production convention checks on the scanned text (before Lark, for precise positions)."""
     aliases: dict[str, _lark_text.Alternative] = {}
     for rule in rules:
         if rule.name.text.startswith("_") or rule.prefix == "?" or rule.header:
@@ -495,6 +491,57 @@ def _compile(text: str, source: str) -> Grammar:
                     f"{first.line}, column {first.column})", source, alt.alias.line, alt.alias.column)
             _check_name(alt.alias.text, source, alt.alias.line, alt.alias.column)
             aliases[alt.alias.text] = alt
+    return aliases
+
+
+class _ConflictLog(logging.Handler):
+    """Collects the shift/reduce conflicts Lark resolves silently (logged at debug level)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def _build_parser(text: str, start: str, source: str,
+                  aliases: Mapping[str, _lark_text.Alternative]) -> lark.Lark:
+    """Lark's LALR parser for programs; any conflict is an error (printing must round-trip)."""
+    log = _ConflictLog()
+    level, handlers = lark.logger.level, list(lark.logger.handlers)
+    lark.logger.handlers[:] = [log]  # collect, never print
+    lark.logger.setLevel(logging.DEBUG)
+    try:
+        parser = lark.Lark(text, parser="lalr", start=start, transformer=_ToProgram(),
+                           maybe_placeholders=False)
+    except lark.exceptions.LarkError as error:
+        raise _lark_error(error, text, source) from None
+    finally:
+        lark.logger.handlers[:] = handlers
+        lark.logger.setLevel(level)
+    rules = {str(rule): rule.alias for rule in parser.rules}
+    for i, line in enumerate(log.lines):
+        if line.startswith("Shift/Reduce conflict"):
+            rule = log.lines[i + 1].strip(" *") if i + 1 < len(log.lines) else ""
+            alt = aliases.get(rules.get(rule, ""))
+            where = (alt.alias.line, alt.alias.column) if alt and alt.alias else (None, None)
+            raise GrammarError(
+                f"ambiguous grammar: {line.split(':')[0]} in production "
+                f"{rules.get(rule, rule)!r}; printed programs would not parse back (add "
+                "brackets or keywords)", source, *where)
+    return parser
+
+
+def _compile(text: str, source: str) -> Grammar:
+    base_text, declared, weights = _split_version(text, source)
+    rules = _lark_text.scan_rules(text)
+    definitions = [r for r in rules if not r.extend]
+    if not definitions:
+        raise GrammarError("no rule found (a grammar needs at least one lowercase rule)", source, 1, 1)
+    start = definitions[0].name.text
+    aliases = _check_conventions(rules, source)
+    parser = _build_parser(text, start, source, aliases)
 
     terminals = {t.name: t for t in parser.terminals}
     glue_spaces = any(
