@@ -1,0 +1,85 @@
+"""``framework dsl compress``: library learning from the command line.
+
+Reads programs (one per line, a file or stdin), compresses them with the
+``stitch`` library learner, prints the rewritten programs (one per line, in
+the grammar's syntax) and writes the new grammar version, a self-contained
+``.lark`` file that ``framework dsl eval --grammar`` reads back::
+
+    framework dsl compress --domain graph --out graph.v1.lark programs.txt
+
+The learner is reached through the plugin registry like any other plugin
+(core code never imports ``framework_plugins``). A summary (inventions and
+compression ratio) goes to stderr so that stdout holds only programs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from framework.dsl.cli import _domain_and_grammar, _domain_arguments, _lines, _positioned, _reader
+from framework.dsl.errors import ProgramError, ProgramSyntaxError
+from framework.errors import UsageError
+
+#: The library learner this command uses.
+LEARNER = "stitch"
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``compress`` to the ``framework dsl`` group."""
+    compress = subparsers.add_parser(
+        "compress", help="learn inventions from programs (stitch) and print them rewritten")
+    _domain_arguments(compress)
+    compress.add_argument("programs", nargs="?", default="-",
+                          help="file of programs, one per line (default: stdin)")
+    compress.add_argument("--out", type=Path, required=True,
+                          help="where to write the new grammar version (.lark)")
+    compress.add_argument("--iterations", type=int,
+                          help="most inventions to learn (default: the learner's)")
+    compress.add_argument("--max-arity", type=int,
+                          help="most arguments per invention (default: the learner's)")
+    compress.set_defaults(handler=_compress)
+
+
+def _compress(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    from framework.plugins import build_registry
+
+    out, err = out or sys.stdout, err or sys.stderr
+    _, grammar = _domain_and_grammar(args)
+    read = _reader(grammar, args.syntax)
+    name = "<stdin>" if args.programs == "-" else args.programs
+    programs = []
+    for lineno, line in _lines(args.programs):
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            program = read(text, name)
+            grammar.check(program)
+        except ProgramSyntaxError as error:
+            raise UsageError(_positioned(error, name, lineno)) from None
+        except ProgramError as error:
+            raise UsageError(f"{name}:{lineno}: {error}") from None
+        programs.append(program)
+
+    info = build_registry().get("library_learner", LEARNER).info
+    chosen = {"iterations": args.iterations, "max_arity": args.max_arity}
+    try:
+        options = info.options(**{key: value for key, value in chosen.items() if value is not None})
+    except (TypeError, ValueError) as error:
+        raise UsageError(f"{LEARNER} options: {error}") from None
+    result = info.factory(options).compress(grammar, programs)
+
+    result.grammar.save(args.out)
+    for program in result.programs:
+        out.write(result.grammar.print(program) + "\n")
+    out.flush()
+    for invention in result.inventions:
+        signature = " ".join(invention.arguments)
+        err.write(f"{invention.name} : {signature}{' ' if signature else ''}-> {invention.nonterminal}"
+                  f" = {invention.body!r}\n")
+    err.write(f"{len(result.inventions)} invention(s), compression ratio {result.ratio:.3f}; "
+              f"wrote {args.out}\n")
+    return 0
