@@ -11,6 +11,7 @@ from framework.dsl.errors import GrammarError, ProgramError, ProgramSyntaxError
 from framework.dsl.grammar import Grammar, Production, grammars_dir, hole, hole_index
 from framework.dsl.heap_search import HeapSearch
 from framework.dsl.pcfg import (
+    MAX_SIZE_LIMIT,
     NoProgramError,
     ProductionTable,
     SizeTable,
@@ -73,6 +74,7 @@ __all__ = [
     "ExploreStats",
     "Found",
     "HeapSearch",
+    "MAX_SIZE_LIMIT",
     "NoProgramError",
     "ProductionTable",
     "Replacement",

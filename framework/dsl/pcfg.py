@@ -14,7 +14,7 @@ them:
   integer-indexed form the search loops run on (no attrs, no text).
 * :class:`SizeTable` holds, for every nonterminal and exact program size, the
   best and the total log-probability of its programs: the heap search uses
-  the first to order work lazily, :func:`sample` the second to draw programs
+  the first to order work lazily, :func:`sample_program` the second to draw programs
   under a size cap exactly (no rejection loop, so it cannot stall on a
   grammar whose random programs are mostly infinite).
 
@@ -325,7 +325,7 @@ def _draw(rng: random.Random, logweights: Sequence[float]) -> int:
     return min(bisect.bisect_right(cumulative, rng.random() * acc), len(cumulative) - 1)
 
 
-def sample(
+def sample_program(
     sizes: SizeTable,
     rng: random.Random,
     max_size: int | None = None,

@@ -19,7 +19,7 @@ from framework.dsl.pcfg import (
     normalise,
     production_counts,
     reweight,
-    sample,
+    sample_program,
     shrink_spread,
 )
 from framework.dsl.program import Program, size
@@ -212,7 +212,7 @@ def _sampling_goodness(grammar: Grammar, max_size: int, temperature: float, draw
     norm = logsumexp(support.values())
     rng = random.Random(1234)
     sizes = SizeTable(table, max_size)
-    counts = Counter(sample(sizes, rng) for _ in range(draws))
+    counts = Counter(sample_program(sizes, rng) for _ in range(draws))
     assert set(counts) <= set(support)
     statistic = sum(
         (counts[p] - draws * math.exp(lp - norm)) ** 2 / (draws * math.exp(lp - norm))
@@ -240,7 +240,7 @@ def test_sampling_detects_a_wrong_distribution():
     support = {p: lp for lp, p in HeapSearch(compile_table(skewed), 3)}
     norm = logsumexp(support.values())
     rng = random.Random(1234)
-    counts = Counter(sample(sizes, rng) for _ in range(5000))
+    counts = Counter(sample_program(sizes, rng) for _ in range(5000))
     statistic = sum((counts[p] - 5000 * math.exp(lp - norm)) ** 2 / (5000 * math.exp(lp - norm))
                     for p, lp in support.items())
     assert chi_square_sf(statistic, len(support) - 1) < 1e-6
@@ -248,11 +248,11 @@ def test_sampling_detects_a_wrong_distribution():
 
 def test_sampling_respects_the_cap_and_is_deterministic():
     sizes = SizeTable(compile_table(GRAPH), 12)
-    first = [sample(sizes, random.Random(7), max_size=6) for _ in range(3)]
-    again = [sample(sizes, random.Random(7), max_size=6) for _ in range(3)]
+    first = [sample_program(sizes, random.Random(7), max_size=6) for _ in range(3)]
+    again = [sample_program(sizes, random.Random(7), max_size=6) for _ in range(3)]
     assert first == again
     rng = random.Random(3)
-    drawn = [sample(sizes, rng, max_size=6) for _ in range(500)]
+    drawn = [sample_program(sizes, rng, max_size=6) for _ in range(500)]
     assert max(size(p) for p in drawn) <= 6
     for program in drawn:
         GRAPH.check(program)
@@ -263,5 +263,5 @@ def test_sampling_a_nonterminal_with_nothing_small_enough_fails_clearly():
     grammar = Grammar.from_text('s: "(" "f" a a ")" -> f\na: "x" -> x\n%ignore " "\n')
     sizes = SizeTable(compile_table(grammar), 5)
     with pytest.raises(NoProgramError, match="'s' derives no program of at most 2 nodes"):
-        sample(sizes, random.Random(0), max_size=2)
-    assert sample(sizes, random.Random(0), max_size=3) == Program("f", (Program("x"), Program("x")))
+        sample_program(sizes, random.Random(0), max_size=2)
+    assert sample_program(sizes, random.Random(0), max_size=3) == Program("f", (Program("x"), Program("x")))

@@ -1,0 +1,78 @@
+"""The ``enumerative`` synthesizer: heap search, most probable programs first.
+
+Proposes every program of the grammar up to ``max_size`` nodes exactly once,
+in non-increasing probability under the grammar's PCFG (heap search,
+Fijalkow et al., AAAI 2022; :class:`framework.HeapSearch`). Deterministic:
+the same grammar gives the same sequence.
+
+Across calls it continues where it stopped as long as the grammar (its
+productions and weights) is unchanged, and restarts on a new grammar version:
+the order depends on the weights, and a program seen under the old version is
+the explorer's business to skip (it dedupes by output).
+
+Spec usage::
+
+    [[synthesizers]]
+    plugin = "enumerative"
+    max_size = 20
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from typing import Iterator, Sequence
+
+from attrs import field, frozen
+from attrs.validators import ge, gt, instance_of, le, optional
+
+from framework import MAX_SIZE_LIMIT, Grammar, HeapSearch, ProductionTable, Program, compile_table
+
+
+@frozen
+class EnumerativeOptions:
+    """Options of the ``enumerative`` synthesizer.
+
+    ``max_size``: largest program (nodes, an invention counting as one).
+    ``batch_size``: programs per batch handed to the explorer.
+    ``time_limit``: optional wall-clock seconds per call, on top of the
+    engine's program budget (checked between batches, so a call may overrun
+    by one batch; with a time limit the count of programs is no longer
+    deterministic, their order still is).
+    """
+
+    max_size: int = field(default=20, validator=[instance_of(int), ge(1), le(MAX_SIZE_LIMIT)])
+    batch_size: int = field(default=512, validator=[instance_of(int), ge(1)])
+    time_limit: float | None = field(default=None, validator=optional(gt(0)))
+
+
+class EnumerativeSynthesizer:
+    """Heap search that resumes across calls while the grammar stays the same."""
+
+    def __init__(self, options: EnumerativeOptions = EnumerativeOptions()) -> None:
+        self.options = options
+        self._table: ProductionTable | None = None
+        self._search: HeapSearch | None = None
+
+    def propose(
+        self, grammar: Grammar, population: Sequence[Program], budget: int, rng: random.Random
+    ) -> Iterator[list[Program]]:
+        """Yield the next ``budget`` programs of the enumeration, in batches.
+
+        ``population`` and ``rng`` are not used: the order is the PCFG's.
+        """
+        table = compile_table(grammar)
+        if self._search is None or table != self._table:
+            self._table, self._search = table, HeapSearch(table, self.options.max_size)
+        search = self._search
+        deadline = None if self.options.time_limit is None else time.monotonic() + self.options.time_limit
+        left = budget
+        while left > 0:
+            batch = [program for _, program in itertools.islice(search, min(self.options.batch_size, left))]
+            if not batch:
+                return
+            left -= len(batch)
+            yield batch
+            if deadline is not None and time.monotonic() >= deadline:
+                return
