@@ -12,18 +12,15 @@ Spec usage::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Hashable
+from typing import Hashable
 
 from attrs import field, frozen
 from attrs.validators import ge, gt, in_, instance_of
 
-from framework import PluginInfo, PortGraph, Program, Rejection, hookimpl
+from framework import Grammar, PluginInfo, PortGraph, Program, Rejection, hookimpl
 
 from .equivalence import EQUIVALENCES
 from .interpreter import indirection_table, interpret
-
-if TYPE_CHECKING:
-    from framework import Grammar
 
 
 @frozen
@@ -50,23 +47,21 @@ class GraphDomain:
         self._grammar: Grammar | None = None
         # (grammar, indirection table) of the last grammar seen: the engine
         # evaluates many programs against one grammar version at a time.
-        self._tables: tuple[Any, dict] = (None, {})
+        self._tables: tuple[Grammar | None, dict] = (None, {})
 
     @property
     def grammar(self) -> Grammar:
         """The seed graph grammar, loaded on first use from the package data."""
         if self._grammar is None:
-            from framework import Grammar
-
             self._grammar = Grammar.load_builtin("graph")
         return self._grammar
 
-    def _table(self, grammar: Grammar | None) -> dict:
+    def _table(self, grammar: Grammar) -> dict:
         cached, table = self._tables
         if grammar is not cached:
-            inventions = {name: p.body for name, p in grammar.productions.items() if p.body is not None}
-            arity = max((len(grammar.productions[name].arguments) for name in inventions), default=0)
-            table = indirection_table(inventions, arity)
+            inventions = grammar.inventions
+            arity = max((p.arity for p in inventions), default=0)
+            table = indirection_table({p.name: p.body for p in inventions}, arity)
             self._tables = (grammar, table)
         return table
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from framework import PortGraph, Program, Rejection, UsageError
+from framework import PortGraph, Program, Rejection, UsageError, hole
 
 #: The seed DSL's primitives, in the order of ``graph-dsl.md``.
 BASE_PRODUCTIONS = (
@@ -200,7 +200,7 @@ class _Machine:
 
 def indirection_table(inventions: Mapping[str, Program], max_arity: int) -> dict[str, tuple[int, Program | None]]:
     """The lookup ``_Machine`` uses for non-primitive names: inventions and holes ``#0..#max_arity-1``."""
-    table: dict[str, tuple[int, Program | None]] = {f"#{i}": (i, None) for i in range(max_arity)}
+    table: dict[str, tuple[int, Program | None]] = {hole(i).production: (i, None) for i in range(max_arity)}
     table.update((name, (-1, body)) for name, body in inventions.items())
     return table
 
