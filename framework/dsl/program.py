@@ -30,16 +30,42 @@ class Program:
             return True
         if not isinstance(other, Program):
             return NotImplemented
-        return (
-            self._hash == other._hash
-            and self.production == other.production
-            and self.children == other.children
-        )
+        if self._hash != other._hash:
+            return False
+        try:  # fast: tuple comparison recurses in C
+            return self.production == other.production and self.children == other.children
+        except RecursionError:  # deeper than the recursion limit: compare with a stack
+            return _equal_iteratively(self, other)
 
     def __repr__(self) -> str:
-        if not self.children:
-            return self.production
-        return f"({self.production} {' '.join(map(repr, self.children))})"
+        """The grammar-independent s-expression ``(name child ...)`` (see ``framework.dsl.sexp``)."""
+        out: list[str] = []
+        stack: list[Program | str] = [self]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                out.append(item)
+            elif not item.children:
+                out.append(item.production)
+            else:
+                out.append(f"({item.production}")
+                stack.append(")")
+                for child in reversed(item.children):
+                    stack.append(child)
+                    stack.append(" ")
+        return "".join(out)
+
+
+def _equal_iteratively(a: Program, b: Program) -> bool:
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if x is y:
+            continue
+        if x._hash != y._hash or x.production != y.production or len(x.children) != len(y.children):
+            return False
+        stack.extend(zip(x.children, y.children))
+    return True
 
 
 # ---- measures ---------------------------------------------------------------

@@ -82,8 +82,9 @@ def read(text: str, source: str = "<program>", annotations: bool = False) -> SEx
             if stack:
                 raise ProgramSyntaxError("unexpected end of input", source, line, column,
                                          expected=('")"',))
-            raise ProgramSyntaxError("empty input" if pending_note is None else
-                                     "annotation without an expression", source, line, column)
+            if pending_note is not None:
+                raise ProgramSyntaxError("annotation without an expression", source, *pending_note)
+            raise ProgramSyntaxError("empty input", source, line, column)
         if kind == "close":
             if pending_note is not None:
                 raise ProgramSyntaxError("annotation without an expression", source, *pending_note)
