@@ -1,0 +1,84 @@
+import pytest
+import torch
+
+from framework import GraphIndex, GSSNN, UsageError
+from framework.nn.testing import example_graphs
+from framework_plugins.backbones.gine import GINEOptions, build_gine
+from framework_plugins.encoders import register_encoders
+from framework_plugins.encoders.cnn import CNNOptions, build_cnn
+from framework_plugins.encoders.mlp import MLPOptions, build_mlp
+from framework_plugins.encoders.pixelshuffle_vit import PixelShuffleViTOptions, build_pixelshuffle_vit, grid_code
+from framework_plugins.injectors.gssnn import GSSNNInjector
+
+TINY_VIT = PixelShuffleViTOptions(unshuffle=4, width=16, conv_depth=1, depth=1, heads=2, head_dim=8, mlp_dim=32)
+
+
+def count(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_registered():
+    assert {info.name for info in register_encoders()} == {"pixelshuffle-vit", "cnn", "mlp"}
+
+
+def test_paper_parameter_counts():
+    """gssnn.md: about 3.9 M parameters for the baseline and 4.8 M with the G-SSNN head."""
+    baseline = build_pixelshuffle_vit(PixelShuffleViTOptions(), (1, 128, 128), 1)
+    assert count(baseline) == 3_904_001
+    graph = GraphIndex.from_port_graph(example_graphs()["tree9"])
+    encoder = build_pixelshuffle_vit(PixelShuffleViTOptions(), (1, 128, 128), 512)
+    model = GSSNN(encoder, GSSNNInjector(graph, 512, 10), build_gine(GINEOptions(), 512), 512)
+    assert count(model) == 4_823_809
+
+
+def test_pixelshuffle_vit_shapes_and_token_grid():
+    model = build_pixelshuffle_vit(TINY_VIT, (2, 16, 12), 5)
+    assert model(torch.randn(3, 2, 16, 12)).shape == (3, 5)
+    assert model.position.shape == (4 * 3, 16)
+
+
+def test_grid_code_is_column_then_row():
+    code = grid_code(2, 3, 8)  # token (r, c) at row-major index 3 r + c
+    assert torch.allclose(code[4, :2], torch.sin(torch.tensor([1.0, 1.0 / 10000])))  # column 1
+    assert torch.allclose(code[4, 4:6], torch.sin(torch.tensor([1.0, 1.0 / 10000])))  # row 1
+    assert torch.equal(code[2, 4:6], torch.zeros(2))  # row 0
+
+
+def test_pixelshuffle_vit_rejects_sizes_the_factor_does_not_divide():
+    with pytest.raises(UsageError, match="unshuffle = 16 does not divide the input size 100 x 100"):
+        build_pixelshuffle_vit(PixelShuffleViTOptions(), (1, 100, 100), 1)
+    with pytest.raises(UsageError, match="image inputs"):
+        build_pixelshuffle_vit(PixelShuffleViTOptions(), (64,), 1)
+    with pytest.raises(ValueError, match="multiple of 4"):
+        PixelShuffleViTOptions(width=30)
+
+
+def test_cnn_shapes():
+    assert build_cnn(CNNOptions(channels=[4, 8]), (3, 20, 20), 7)(torch.randn(2, 3, 20, 20)).shape == (2, 7)
+    assert build_cnn(CNNOptions(channels=[4]), (9, 9), 2)(torch.randn(2, 9, 9)).shape == (2, 2)
+    with pytest.raises(UsageError, match="image inputs"):
+        build_cnn(CNNOptions(), (10,), 1)
+    with pytest.raises(ValueError, match="at least one"):
+        CNNOptions(channels=())
+
+
+def test_mlp_shapes_and_options():
+    assert build_mlp(MLPOptions(hidden=[8]), (2, 3), 4)(torch.randn(5, 2, 3)).shape == (5, 4)
+    linear = build_mlp(MLPOptions(hidden=()), (6,), 1)
+    assert count(linear) == 7
+    with pytest.raises(ValueError):
+        MLPOptions(hidden=(0,))
+
+
+@pytest.mark.parametrize(
+    "build, shape",
+    [
+        (lambda: build_pixelshuffle_vit(TINY_VIT, (1, 8, 8), 3), (1, 8, 8)),
+        (lambda: build_cnn(CNNOptions(channels=[4]), (1, 8, 8), 3), (1, 8, 8)),
+        (lambda: build_mlp(MLPOptions(hidden=[8]), (1, 8, 8), 3), (1, 8, 8)),
+    ],
+)
+def test_samples_are_independent(build, shape):
+    model = build().eval()
+    x = torch.randn(4, *shape)
+    torch.testing.assert_close(model(x)[1:2], model(x[1:2]), atol=1e-5, rtol=1e-5)

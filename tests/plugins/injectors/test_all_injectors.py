@@ -1,0 +1,88 @@
+"""Properties every injector must have: shapes from the graph only, batching, message index."""
+
+import pytest
+import torch
+
+from framework import GraphIndex, Injector
+from framework.nn.testing import example_graphs
+from framework_plugins.injectors import register_injectors
+from framework_plugins.injectors.laplacian import laplacian_positions
+
+INJECTORS = {info.name: info for info in register_injectors()}
+D = 32
+
+
+def build(name: str, graph_name: str) -> tuple[Injector, GraphIndex]:
+    graph = example_graphs()[graph_name]
+    index = GraphIndex.from_port_graph(graph)
+    info = INJECTORS[name]
+    return info.factory(info.options(), index, D, graph.max_conn), index
+
+
+def test_all_four_are_registered():
+    assert set(INJECTORS) == {"gssnn", "learned", "laplacian", "none"}
+
+
+@pytest.mark.parametrize("name", sorted(INJECTORS))
+@pytest.mark.parametrize("graph_name", sorted(example_graphs()))
+@pytest.mark.parametrize("batch", [1, 5])
+def test_shapes_depend_only_on_the_graph(name, graph_name, batch):
+    injector, index = build(name, graph_name)
+    nodes, edges = injector(torch.randn(batch, D))
+    assert nodes.shape == (batch, index.num_nodes, D)
+    assert edges.shape == (batch, injector.num_messages, D)
+    assert torch.equal(injector.edge_index, index.edge_index)
+
+
+@pytest.mark.parametrize("name", sorted(INJECTORS))
+def test_batch_equals_one_sample_at_a_time(name):
+    injector, _ = build(name, "cyclic")
+    x = torch.randn(4, D)
+    nodes, edges = injector(x)
+    for i in range(4):
+        one_nodes, one_edges = injector(x[i : i + 1])
+        torch.testing.assert_close(nodes[i : i + 1], one_nodes)
+        torch.testing.assert_close(edges[i : i + 1], one_edges)
+
+
+@pytest.mark.parametrize("name", sorted(INJECTORS))
+def test_moves_with_the_module(name):
+    injector, _ = build(name, "tree9")
+    injector = injector.double()
+    nodes, _ = injector(torch.randn(2, D, dtype=torch.float64))
+    assert nodes.dtype == torch.float64
+
+
+def test_none_injector_is_the_broadcast_control():
+    injector, index = build("none", "tree9")
+    x = torch.randn(3, D)
+    nodes, edges = injector(x)
+    assert torch.equal(nodes, x[:, None].expand(-1, index.num_nodes, -1))
+    assert not edges.any()
+
+
+def test_laplacian_positions_are_eigenvectors():
+    index = GraphIndex.from_port_graph(example_graphs()["cyclic"])
+    positions = laplacian_positions(index, k=3).double()
+    n = index.num_nodes
+    adjacency = torch.zeros(n, n, dtype=torch.float64)
+    for j, i in index.edge_index.T.tolist():
+        adjacency[i, j] += 1
+    d = adjacency.sum(1).rsqrt()
+    laplacian = torch.eye(n, dtype=torch.float64) - d[:, None] * adjacency * d[None, :]
+    for v in positions.T:
+        ratio = (laplacian @ v) / v
+        torch.testing.assert_close(ratio, ratio[0].expand_as(ratio), atol=1e-4, rtol=1e-4)
+        assert v[v.abs().argmax()] > 0  # sign fixed
+
+
+def test_laplacian_pads_small_graphs():
+    index = GraphIndex.from_port_graph(example_graphs()["pair"])
+    positions = laplacian_positions(index, k=4)
+    assert positions.shape == (2, 4) and not positions[:, 1:].any()
+
+
+def test_learned_injector_has_id_and_port_tables():
+    injector, index = build("learned", "tree9")
+    assert injector.id_embedding.num_embeddings == index.num_elements
+    assert injector.port_embedding.num_embeddings == index.max_conn + 1
