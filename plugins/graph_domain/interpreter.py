@@ -61,6 +61,10 @@ ARITY: Mapping[str, int] = {
 #: How deep ``func`` / ``if_positions_equal`` may nest inside one another.
 MAX_NESTING = 200
 
+# Shared (frozen) rejections: most programs of an unguided search end here.
+_SINGLE_NODE = Rejection("single node")
+_NOT_CONNECTED = Rejection("not connected", "the last node added was never connected")
+
 _IDENTITY, _NEXT, _PREV, _MOVE, _ADD, _PUSH, _POP, _CONNECT, _FUNC, _IF = range(10)
 _OPCODES = {name: code for code, name in enumerate(BASE_PRODUCTIONS)}
 
@@ -228,9 +232,9 @@ def interpret(
     except IndexError:
         raise UsageError(f"malformed graph program (a primitive has too few children): {program!r}") from None
     if machine.size == 1:
-        return Rejection("single node")
+        return _SINGLE_NODE
     if machine.components != 1:
-        return Rejection("not connected", "the last node added was never connected")
+        return _NOT_CONNECTED
     edges = machine.edges
     # The seed's order: descending by (node, port).
     ordered = tuple([key + edges[key] for key in sorted(edges, reverse=True)])
