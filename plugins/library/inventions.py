@@ -27,7 +27,7 @@ inlined abstractions, new names).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from attrs import frozen
 
@@ -71,7 +71,6 @@ class _Inline:
     arity: int
 
 
-_Resolution = Union[_Alias, _Inline]
 
 
 class _NotFirstOrder(Exception):
@@ -88,7 +87,7 @@ def translate(
     grammar: Grammar,
     abstractions: Sequence[Abstraction],
     rewritten: Sequence[str],
-) -> tuple[tuple[Production, ...], tuple[Program, ...], Mapping[str, _Resolution]]:
+) -> tuple[tuple[Production, ...], tuple[Program, ...], Mapping[str, _Alias | _Inline]]:
     """The new inventions and the rewritten programs, from stitch's output.
 
     :return: the new productions (in dependency order), the rewritten
@@ -98,16 +97,17 @@ def translate(
     from framework import Production
 
     table = _Table(grammar)
-    resolutions: dict[str, _Resolution] = {}
+    aliases: dict[str, _Alias] = {}
+    inlined: dict[str, _Inline] = {}
     inventions: list[Production] = []
     for abstraction in abstractions:
+        body = parse_sexpr(abstraction.body)
         try:
-            body = _inline(parse_sexpr(abstraction.body), resolutions)
-            program, hole_types = table.program(body, resolutions, holes=True)
+            program, hole_types = table.program(_inline(body, inlined), aliases, holes=True)
             if sorted(hole_types) != list(range(abstraction.arity)):
                 raise _NotFirstOrder(f"uses holes {sorted(hole_types)} but has arity {abstraction.arity}")
         except _NotFirstOrder:
-            resolutions[abstraction.name] = _Inline(parse_sexpr(abstraction.body), abstraction.arity)
+            inlined[abstraction.name] = _Inline(body, abstraction.arity)
             continue
         key, order = canonical(table.expand(program))  # canonical hole j is stitch's hole order[j]
         existing = table.by_key.get(key)
@@ -117,7 +117,7 @@ def translate(
             target = [0] * len(order)
             for j, argument in enumerate(existing_order):
                 target[argument] = order[j]
-            resolutions[abstraction.name] = _Alias(name, tuple(target))
+            aliases[abstraction.name] = _Alias(name, tuple(target))
             continue
         invention = Production(
             name=table.fresh_name(),
@@ -127,15 +127,15 @@ def translate(
         )
         table.add(invention, key)
         inventions.append(invention)
-        resolutions[abstraction.name] = _Alias(invention.name, order)
+        aliases[abstraction.name] = _Alias(invention.name, order)
     programs = []
     for text in rewritten:
         try:
-            program, _ = table.program(_inline(parse_sexpr(text), resolutions), resolutions, holes=False)
+            program, _ = table.program(_inline(parse_sexpr(text), inlined), aliases, holes=False)
         except _NotFirstOrder as exc:
             raise FrameworkError(f"stitch rewrote a program into a non-program {text!r}: {exc}") from None
         programs.append(program)
-    return tuple(inventions), tuple(programs), resolutions
+    return tuple(inventions), tuple(programs), {**aliases, **inlined}
 
 
 class _Table:
@@ -180,39 +180,46 @@ class _Table:
         return instantiate(body, children)
 
     def program(
-        self, term: Sexpr, resolutions: Mapping[str, _Resolution], holes: bool
+        self, term: Sexpr, aliases: Mapping[str, _Alias], holes: bool
     ) -> tuple[Program, dict[int, str]]:
         """The program ``term`` denotes, and the nonterminal of each hole in it.
 
-        Raises :class:`_NotFirstOrder` if ``term`` is no program of the grammar.
+        ``holes``: whether ``#i`` may stand for an argument (abstraction
+        bodies). Raises :class:`_NotFirstOrder` if ``term`` is no program of
+        the grammar. The hot path of reading rewritten programs back.
         """
+        signatures = self.signatures
         hole_types: dict[int, str] = {}
 
         def build(term: Sexpr) -> Program:
-            head, arguments = (term, []) if isinstance(term, str) else (term[0], term[1:])
-            if not isinstance(head, str) or hole_index(head) is not None:
-                raise _NotFirstOrder(f"{head!r} is applied like a function")
-            resolution = resolutions.get(head)
-            if resolution is not None:  # an alias: inlined ones are gone already
-                if len(arguments) != len(resolution.order):
-                    raise _NotFirstOrder(f"{head} takes {len(resolution.order)} arguments")
-                head, arguments = resolution.name, [arguments[i] for i in resolution.order]
-            signature = self.signatures.get(head)
-            if signature is None:
-                raise _NotFirstOrder(f"unknown production {head!r}")
+            if term.__class__ is str:
+                head, arguments = term, ()
+            else:
+                head, arguments = term[0], term[1:]
+                if head.__class__ is not str:
+                    raise _NotFirstOrder(f"{head!r} is applied like a function")
+            alias = aliases.get(head)
+            if alias is not None:
+                if len(arguments) != len(alias.order):
+                    raise _NotFirstOrder(f"{head} takes {len(alias.order)} arguments")
+                head, arguments = alias.name, [arguments[i] for i in alias.order]
+            signature = signatures.get(head)
+            if signature is None:  # holes included: they are no productions
+                raise _NotFirstOrder(f"{head!r} is not a production here")
             expected = signature[1]
             if len(arguments) != len(expected):
                 raise _NotFirstOrder(f"{head} takes {len(expected)} arguments, got {len(arguments)}")
-            children = []
-            for argument, nonterminal in zip(arguments, expected):
-                index = hole_index(argument) if holes and isinstance(argument, str) else None
-                if index is None:
-                    children.append(build(argument))
-                    continue
-                if hole_types.setdefault(index, nonterminal) != nonterminal:
-                    raise _NotFirstOrder(f"hole #{index} fills both {hole_types[index]} and {nonterminal}")
-                children.append(Program(argument))
-            return Program(head, tuple(children))
+            if not holes:
+                return Program(head, tuple(map(build, arguments)))
+            return Program(head, tuple(map(child, arguments, expected)))
+
+        def child(argument: Sexpr, nonterminal: str) -> Program:
+            index = hole_index(argument) if argument.__class__ is str else None
+            if index is None:
+                return build(argument)
+            if hole_types.setdefault(index, nonterminal) != nonterminal:
+                raise _NotFirstOrder(f"hole #{index} fills both {hole_types[index]} and {nonterminal}")
+            return Program(argument)
 
         return build(term), hole_types
 
@@ -249,22 +256,29 @@ def _renumber(body: Program, order: Sequence[int]) -> Program:
     return instantiate(body, [renumber.get(i, hole(i)) for i in range(max(order, default=-1) + 1)])
 
 
-def _inline(term: Sexpr, resolutions: Mapping[str, _Resolution]) -> Sexpr:
-    """``term`` with every use of an inlined abstraction replaced by its body."""
-    if isinstance(term, str):
-        resolution = resolutions.get(term)
-        if isinstance(resolution, _Inline):
-            return _inline([term], resolutions)
+def _inline(term: Sexpr, inlined: Mapping[str, _Inline]) -> Sexpr:
+    """``term`` with every use of an inlined abstraction replaced by its body.
+
+    Bodies may use earlier inlined abstractions and curried applications, so
+    each substitution is inlined again; an application to too few arguments
+    is left as it is (it is then no program, and rejected as such).
+    """
+    if not inlined:
         return term
-    head, arguments = term[0], [_inline(argument, resolutions) for argument in term[1:]]
-    resolution = resolutions.get(head) if isinstance(head, str) else None
-    if not isinstance(resolution, _Inline):
-        return flatten([_inline(head, resolutions), *arguments])
-    if len(arguments) < resolution.arity:
-        raise _NotFirstOrder(f"{head} is applied to too few arguments")
-    applied = _substitute(resolution.body, arguments[: resolution.arity])
+    if term.__class__ is str:
+        resolution = inlined.get(term)
+        if resolution is None or resolution.arity:
+            return term
+        return _inline(resolution.body, inlined)
+    head = term[0] if term[0].__class__ is str else _inline(term[0], inlined)
+    applied = flatten([head, *(_inline(argument, inlined) for argument in term[1:])])
+    head, arguments = applied[0], applied[1:]
+    resolution = inlined.get(head) if head.__class__ is str else None
+    if resolution is None or len(arguments) < resolution.arity:
+        return applied
+    body = _substitute(resolution.body, arguments[: resolution.arity])
     rest = arguments[resolution.arity :]
-    return flatten([applied, *rest]) if rest else applied
+    return _inline(flatten([body, *rest]) if rest else body, inlined)
 
 
 def _substitute(term: Sexpr, arguments: Sequence[Sexpr]) -> Sexpr:

@@ -14,37 +14,48 @@ that form into programs.
 from __future__ import annotations
 
 import re
-from typing import Union
+from typing import Mapping, Union
 
 from framework import FrameworkError, Program
 
 #: A parsed stitch expression: a symbol, or an application ``[head, arg, ...]``.
 Sexpr = Union[str, list]
+#: A production's nonterminal and the nonterminals of its arguments.
+Signature = tuple[str, tuple[str, ...]]
 
 _TOKEN = re.compile(r"\(|\)|[^\s()]+")
 
 
-def to_sexpr(program: Program) -> str:
-    """The stitch text of a first-order program.
+def to_sexpr(program: Program, signatures: Mapping[str, Signature], nonterminal: str) -> str | None:
+    """The stitch text of a first-order program, or ``None`` if it is ill-formed.
 
-    Production names are valid stitch symbols by construction: the grammar
-    refuses aliases that stitch would misread (``lam``, ``#...``, ``fn_<n>``).
-    Iterative, like the grammar's printer: programs can be deep chains.
+    ``signatures`` maps each production to its nonterminal and argument
+    nonterminals; the program must be a well-typed ``nonterminal`` (checking
+    here saves a second walk over every program; the grammar's own
+    ``check`` says what is wrong). Production names are valid stitch symbols
+    by construction: the grammar refuses aliases that stitch would misread
+    (``lam``, ``#...``, ``fn_<n>``). Iterative, like the grammar's printer:
+    programs can be deep chains.
     """
     out: list[str] = []
-    stack: list[Program | str] = [program]
+    stack: list[tuple[Program, str] | str] = [(program, nonterminal)]
     while stack:
         item = stack.pop()
-        if isinstance(item, str):
+        if item.__class__ is str:
             out.append(item)
-        elif not item.children:
-            out.append(item.production)
-        else:
-            out.append(f"({item.production}")
-            stack.append(")")
-            for child in reversed(item.children):
-                stack.append(child)
-                stack.append(" ")
+            continue
+        node, expected = item
+        signature = signatures.get(node.production)
+        if signature is None or signature[0] != expected or len(signature[1]) != len(node.children):
+            return None
+        if not node.children:
+            out.append(node.production)
+            continue
+        out.append("(" + node.production)
+        stack.append(")")
+        for child, child_type in zip(reversed(node.children), reversed(signature[1])):
+            stack.append((child, child_type))
+            stack.append(" ")
     return "".join(out)
 
 

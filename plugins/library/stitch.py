@@ -86,12 +86,7 @@ class StitchLearner:
         programs = tuple(programs)
         if not programs:
             return CompressionResult(grammar, programs, (), 1.0)
-        for index, program in enumerate(programs):
-            try:
-                grammar.check(program)
-            except ProgramError as exc:
-                raise ProgramError(f"program {index} ({program!r}): {exc}") from None
-        abstractions, rewritten = self._run(list(map(to_sexpr, programs)))
+        abstractions, rewritten = self._run(_stitch_texts(grammar, programs))
         if not abstractions:
             return CompressionResult(grammar, programs, (), 1.0)
         inventions, new_programs, _ = translate(grammar, abstractions, rewritten)
@@ -128,6 +123,22 @@ def stitch_cost(program: Program) -> int:
     of ``n`` nodes costs ``100 n + (n - 1)``.
     """
     return 101 * size(program) - 1
+
+
+def _stitch_texts(grammar: Grammar, programs: Sequence[Program]) -> list[str]:
+    """The stitch text of each program; a program outside ``grammar`` is refused by index."""
+    signatures = {name: (p.nonterminal, p.arguments) for name, p in grammar.productions.items()}
+    texts = []
+    for index, program in enumerate(programs):
+        text = to_sexpr(program, signatures, grammar.start)
+        if text is None:
+            try:
+                grammar.check(program)
+            except ProgramError as exc:
+                raise ProgramError(f"program {index} ({program!r}): {exc}") from None
+            raise AssertionError(f"to_sexpr refused {program!r}, which the grammar accepts")
+        texts.append(text)
+    return texts
 
 
 def make_stitch_learner(options: StitchOptions = StitchOptions()) -> StitchLearner:

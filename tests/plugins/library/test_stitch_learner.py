@@ -14,7 +14,6 @@ from framework.plugins import build_registry
 from framework_plugins.graph_domain import GraphDomain
 from framework_plugins.library import CompressionResult, StitchLearner, StitchOptions
 from framework_plugins.library.inventions import Abstraction, _Alias, _Inline, translate
-from framework_plugins.library.sexpr import to_sexpr
 from framework_plugins.library.stitch import stitch_cost
 
 GRAPH = Grammar.load_builtin("graph")
@@ -184,7 +183,7 @@ def test_curried_abstractions_are_inlined():
     inventions, programs, resolutions = translate(GRAPH, abstractions, raw.rewritten)
     assert inventions == ()
     assert isinstance(resolutions["fn_0"], _Inline)
-    assert [to_sexpr(p) for p in programs] == texts
+    assert [repr(p) for p in programs] == texts
 
 
 def test_a_hole_of_two_types_is_rejected():
