@@ -1,0 +1,176 @@
+"""``framework dsl enumerate``, ``sample`` and ``reweight``: the PCFG from the command line.
+
+::
+
+    framework dsl enumerate --domain graph --count 100000 --max-size 12
+    framework dsl sample --count 20 --seed 1 --temperature 1.5
+    framework dsl reweight --grammar graph.v1.lark --out graph.v2.lark < survivors.txt
+
+Each takes ``--domain NAME`` (its grammar is the default) and ``--grammar
+FILE`` (overrides it; the domain is then not loaded at all, so no plugin is
+imported). ``enumerate`` streams ``logprob<TAB>program`` lines, most probable
+first; ``sample`` prints programs, one per line, so its output pipes into
+``eval`` or ``compress``. ``compress`` lives in :mod:`framework.dsl.cli_compress`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from framework.dsl.cli import SYNTAXES, _lines, _positioned, _reader
+from framework.dsl.errors import ProgramError, ProgramSyntaxError
+from framework.dsl.grammar import Grammar
+from framework.dsl.heap_search import HeapSearch
+from framework.dsl.pcfg import MAX_SIZE_LIMIT, SizeTable, compile_table, reweight, sample_program
+from framework.dsl.program import Program
+from framework.errors import UsageError
+
+#: Lines written between two flushes of ``enumerate``'s output stream.
+FLUSH_EVERY = 4096
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``enumerate``, ``sample`` and ``reweight`` to the ``framework dsl`` group."""
+    enumerate_ = subparsers.add_parser(
+        "enumerate", help="print programs most probable first: 'logprob<TAB>program' lines")
+    _grammar_arguments(enumerate_)
+    enumerate_.add_argument("--count", type=_positive, default=100, help="programs to print (default: 100)")
+    enumerate_.add_argument("--max-size", type=_size, default=20,
+                            help="largest program in nodes (default: 20)")
+    enumerate_.set_defaults(handler=_enumerate)
+
+    sample = subparsers.add_parser("sample", help="draw programs from the grammar's PCFG, one per line")
+    _grammar_arguments(sample)
+    sample.add_argument("--count", type=_positive, default=10, help="programs to draw (default: 10)")
+    sample.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    sample.add_argument("--temperature", type=float, default=1.0,
+                        help="> 1 flattens the PCFG, < 1 sharpens it (default: 1)")
+    sample.add_argument("--max-size", type=_size, default=20, help="largest program in nodes (default: 20)")
+    sample.set_defaults(handler=_sample)
+
+    reweighted = subparsers.add_parser(
+        "reweight", help="re-estimate the PCFG from programs (one per line) and write a new grammar")
+    _grammar_arguments(reweighted)
+    reweighted.add_argument("--syntax", choices=SYNTAXES, default="sexp",
+                            help="sexp: the grammar's own syntax; original: the seed's lambda syntax")
+    reweighted.add_argument("programs", nargs="?", default="-",
+                            help="file of programs, one per line (default: stdin)")
+    reweighted.add_argument("--out", type=Path, required=True, help="where to write the new grammar (.lark)")
+    reweighted.add_argument("--smoothing", type=float, default=1.0,
+                            help="pseudo-count added to every production (default: 1)")
+    reweighted.add_argument("--max-diff", type=float, default=None,
+                            help="bound each log-probability's distance to its type's mean, in nats "
+                                 "(the seed used 0.5; default: no bound)")
+    reweighted.set_defaults(handler=_reweight)
+
+
+def _grammar_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--domain", default="graph", help="domain plugin whose grammar is the default (default: graph)")
+    parser.add_argument("--grammar", type=Path, help="grammar file (overrides the domain's)")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _size(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_SIZE_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be in 1..{MAX_SIZE_LIMIT}, got {value}")
+    return value
+
+
+def resolve_grammar(args: argparse.Namespace) -> Grammar:
+    """``--grammar`` when given, else the grammar of the ``--domain`` plugin."""
+    if args.grammar is not None:
+        return Grammar.load(args.grammar)
+    from framework.plugins import build_registry
+
+    info = build_registry().get("domain", args.domain).info
+    return info.factory(info.options()).grammar
+
+
+def read_programs(grammar: Grammar, name: str, syntax: str = "sexp") -> list[Program]:
+    """The programs of file ``name`` (``-``: stdin), one per line, checked against ``grammar``.
+
+    A bad line raises :class:`UsageError` naming ``file:line:col``.
+    """
+    read = _reader(grammar, syntax)
+    source = "<stdin>" if name == "-" else name
+    programs = []
+    for lineno, line in _lines(name):
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            program = read(text, source)
+            grammar.check(program)
+        except ProgramSyntaxError as error:
+            raise UsageError(_positioned(error, source, lineno)) from None
+        except ProgramError as error:
+            raise UsageError(f"{source}:{lineno}: {error}") from None
+        programs.append(program)
+    return programs
+
+
+def _enumerate(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    grammar = resolve_grammar(args)
+    search = HeapSearch(compile_table(grammar), args.max_size)
+    write, show = out.write, grammar.print
+    try:
+        for n, (logprob, program) in enumerate(search, start=1):
+            write(f"{logprob!r}\t{show(program)}\n")
+            if n % FLUSH_EVERY == 0:
+                out.flush()
+            if n >= args.count:
+                break
+        out.flush()
+    except BrokenPipeError:  # `| head`: the reader has all it wants
+        _silence_stdout()
+    return 0
+
+
+def _sample(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    grammar = resolve_grammar(args)
+    sizes = SizeTable(compile_table(grammar, args.temperature), args.max_size)
+    rng = random.Random(args.seed)
+    try:
+        for _ in range(args.count):
+            out.write(grammar.print(sample_program(sizes, rng)) + "\n")
+        out.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    return 0
+
+
+def _reweight(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    grammar = resolve_grammar(args)
+    programs = read_programs(grammar, args.programs, args.syntax)
+    try:
+        new = reweight(grammar, programs, smoothing=args.smoothing, max_diff=args.max_diff)
+    except ValueError as error:
+        raise UsageError(f"reweight: {error}") from None
+    new.save(args.out)
+    for name, logprob in new.logprobs.items():
+        out.write(f"{name}\t{logprob!r}\n")
+    out.flush()
+    err.write(f"re-weighted from {len(programs)} program(s); wrote {args.out}\n")
+    return 0
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at devnull so the interpreter's final flush is quiet."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
