@@ -5,9 +5,13 @@ the graph DSL (``grammars/graph.lark``) runs on a one-node graph and returns a
 :class:`~framework.PortGraph`, which fixes the topology of a GNN head. The
 exact semantics are in ``interpreter.py``; deduplication in ``equivalence.py``.
 
-Spec usage::
+Spec usage (every option shown with its default)::
 
-    domain = {plugin = "graph", max_conn = 10, step_budget = 100000, equivalence = "simple"}
+    [domain]
+    plugin = "graph"
+    max_conn = 10
+    step_budget = 100000
+    equivalence = "simple"    # or "ported"
 """
 
 from __future__ import annotations
@@ -75,8 +79,12 @@ class GraphDomain:
         return self._key(output)
 
     def equivalent(self, a: PortGraph, b: PortGraph) -> bool:
-        """Exact check of the chosen equivalence."""
-        return self._equivalent(a, b)
+        """Exact check of the chosen equivalence.
+
+        Identical graphs (many programs build exactly the same one) skip the
+        isomorphism search, which costs milliseconds.
+        """
+        return a == b or self._equivalent(a, b)
 
     def to_graph(self, output: PortGraph) -> PortGraph:
         """Outputs already are port graphs."""

@@ -44,20 +44,6 @@ BASE_PRODUCTIONS = (
     "if_positions_equal",
 )
 
-#: Arity of each primitive (continuations included).
-ARITY: Mapping[str, int] = {
-    "identity": 0,
-    "next_port": 1,
-    "prev_port": 1,
-    "move": 1,
-    "add": 1,
-    "push": 1,
-    "pop": 1,
-    "connect": 1,
-    "func": 2,
-    "if_positions_equal": 5,
-}
-
 #: How deep ``func`` / ``if_positions_equal`` may nest inside one another.
 MAX_NESTING = 200
 
