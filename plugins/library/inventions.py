@@ -1,8 +1,9 @@
 """Turn stitch's abstractions into grammar productions, and its rewrites into programs.
 
 Stitch is untyped and names its abstractions ``fn_0, fn_1, ...`` afresh on
-every call (grammars reserve names of that form, so they are unambiguous). A grammar needs more, so each abstraction, in the order stitch
-learned it (later ones may call earlier ones), is
+every call (grammars reserve names of that form, so they are unambiguous).
+A grammar needs more, so each abstraction, in the order stitch learned it
+(later ones may call earlier ones), is
 
 1. **checked first-order**: its body must be a program of the grammar with
    holes ``#i`` standing for whole argument subtrees (no hole applied to
@@ -56,8 +57,10 @@ class Abstraction:
 
 @frozen
 class _Alias:
-    """Stitch's abstraction stands for production ``name``; argument ``j`` of
-    ``name`` is stitch's argument ``order[j]``."""
+    """Stitch's abstraction stands for production ``name``.
+
+    Argument ``j`` of ``name`` is stitch's argument ``order[j]``.
+    """
 
     name: str
     order: tuple[int, ...]
@@ -69,8 +72,6 @@ class _Inline:
 
     body: Sexpr
     arity: int
-
-
 
 
 class _NotFirstOrder(Exception):

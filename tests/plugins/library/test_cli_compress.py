@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,11 @@ PROGRAMS = [
 
 @pytest.fixture(autouse=True)
 def compress_command(monkeypatch):
-    """Make sure ``compress`` is in the ``dsl`` group (the lead's cli.py lists the module)."""
+    """Make sure ``compress`` is in the ``dsl`` group (the lead's cli.py lists the module).
+
+    Only the two plugins involved are loaded: the neural ones would import torch.
+    """
+    monkeypatch.setenv("FRAMEWORK_LOAD_PLUGINS", "library,graph_domain")
     if "framework.dsl.cli_compress" not in cli.DSL_COMMAND_MODULES:
         monkeypatch.setattr(cli, "DSL_COMMAND_MODULES", (*cli.DSL_COMMAND_MODULES, "framework.dsl.cli_compress"))
 
@@ -70,3 +75,18 @@ def test_errors_name_the_line_and_exit_2(tmp_path, capsys):
     assert f"{bad}:2:" in capsys.readouterr().err
     assert not out.exists()
     assert cli.main(["dsl", "compress", "--out", str(out), "--iterations", "0", str(bad)]) == 2
+
+
+def test_seed_lambda_syntax_in(tmp_path, capsys):
+    """The seed's archives (inline ``{fn_k}`` inventions) compress straight from their own syntax."""
+    conformance = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "graph-dsl-original.jsonl"
+    if not conformance.is_file():
+        pytest.skip(f"no conformance data at {conformance}")
+    records = [json.loads(line) for line in conformance.read_text().splitlines()[:12]]
+    programs = tmp_path / "original.txt"
+    programs.write_text("".join(record["original_program"] + "\n" for record in records))
+    out = tmp_path / "g.lark"
+    assert cli.main(["dsl", "compress", "--syntax", "original", "--out", str(out), str(programs)]) == 0
+    grammar = Grammar.load(out)
+    rewritten = [grammar.parse(line) for line in capsys.readouterr().out.splitlines()]
+    assert [grammar.expand(p) for p in rewritten] == [GRAPH.parse(r["program"]) for r in records]

@@ -51,7 +51,8 @@ def check_preserves(before: Grammar, programs, result: CompressionResult) -> Non
         assert result.grammar.make_invention(invention.name, invention.body) == invention
 
 
-def test_registered_through_the_entry_point():
+def test_registered_through_the_entry_point(monkeypatch):
+    monkeypatch.setenv("FRAMEWORK_LOAD_PLUGINS", "library")  # not the neural plugins (torch)
     info = build_registry().get("library_learner", "stitch").info
     assert info.options is StitchOptions
     learner = info.factory(info.options(iterations=2, max_arity=1))

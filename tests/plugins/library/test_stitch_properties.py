@@ -62,7 +62,7 @@ def check_one_invention_per_meaning(grammar: Grammar) -> None:
 
 
 @given(corpora(), options)
-@settings(max_examples=40)
+@settings(max_examples=30)
 def test_compression_preserves_meaning(programs, options):
     learner = StitchLearner(options)
     first = learner.compress(GRAPH, programs)
@@ -80,7 +80,7 @@ def test_compression_preserves_meaning(programs, options):
 
 
 @given(corpora(), options)
-@settings(max_examples=25)
+@settings(max_examples=20)
 def test_rediscovery_keeps_one_invention_per_meaning(programs, options):
     """Base programs compressed under a grammar that already has inventions learned from them."""
     learner = StitchLearner(options)
