@@ -38,7 +38,6 @@ from rich.console import Console
 from framework._registry import Registry
 from framework.domain import Rejection
 from framework.dsl.grammar import Grammar
-from framework.dsl.program import mass
 from framework.errors import FrameworkError, UsageError
 from framework.events import GenerationEnd, RunEnd
 from framework.run_state import (
@@ -54,6 +53,14 @@ from framework.store import write_json_atomic, write_text_atomic
 from framework import report
 
 CHECKPOINT = "checkpoint.json"
+
+
+@frozen
+class _Member:
+    """A survivor as exploration sees it: its program and output."""
+
+    program: Any
+    output: Any
 
 
 @frozen
@@ -152,7 +159,7 @@ class _Loop:
         self.spec, self.registry, self.run_dir, self.spec_dir, self.console = spec, registry, run_dir, spec_dir, console
         self.device = resolve_device(spec.run.device)
         self.domain = instantiate(registry, spec.domain)
-        self.synthesizers = [(c.plugin, c.share, instantiate(registry, c)) for c in spec.synthesizers]
+        self.synthesizers = [(c.plugin, instantiate(registry, c)) for c in spec.synthesizers]
         self.selector = instantiate(registry, spec.population.selector)
         self.executor = instantiate(registry, spec.executor)
         self.learner = instantiate(registry, spec.library) if spec.library.enabled else None
@@ -199,30 +206,32 @@ class _Loop:
         want = self.spec.population.size - len(state.survivors)
         rng = random.Random(derive_seed(self.spec.run.seed, "explore", g))
         started = time.perf_counter()
+        members = [_Member(program, self.domain.evaluate(program, grammar))
+                   for program in (grammar.parse(c.program) for c in state.survivors)]
         with self.console.status(f"generation {g}: exploring for {want} new programs"):
             result = explore(
                 self.domain,
                 grammar,
-                [(name, share, synth) for name, share, synth in self.synthesizers],
-                [(c.program, c.graph, c.mass) for c in state.survivors],
+                self.synthesizers,
+                members,
                 want=want,
                 rng=rng,
                 budget=self.spec.population.explore_budget,
                 replace_smaller=self.spec.population.replace_smaller,
             )
         survivors = list(state.survivors)
-        for index, found in result.replacements:
-            old = survivors[index]
-            survivors[index] = evolve(old, program=grammar.print(found.program), mass=mass(found.program, grammar))
+        for replacement in result.replacements:
+            new = replacement.new
+            survivors[replacement.index] = evolve(
+                survivors[replacement.index], program=grammar.print(new.program), mass=new.mass)
         pending = tuple(
             Candidate(
                 id=f"g{g}-{i:03d}",
                 program=grammar.print(found.program),
                 graph=self.domain.to_graph(found.output),
-                mass=mass(found.program, grammar),
+                mass=found.mass,
                 generation=g,
                 synthesizer=found.synthesizer,
-                parent=found.parent,
             )
             for i, found in enumerate(result.found)
         )
@@ -232,8 +241,10 @@ class _Loop:
             f"({result.stats.proposed / max(seconds, 1e-9):,.0f}/s), {len(pending)} new graphs, "
             f"{len(result.replacements)} smaller replacements"
         )
-        explored = {"proposed": result.stats.proposed, "new": len(pending), "replaced": len(result.replacements),
-                    "rejected": dict(result.stats.rejected), "duplicates": result.stats.duplicates}
+        stats = result.stats
+        explored = {"proposed": stats.proposed, "evaluated": stats.evaluated, "new": len(pending),
+                    "replaced": len(result.replacements), "rejected": dict(sorted(stats.rejected.items())),
+                    "duplicates": stats.duplicates, "found_by": dict(sorted(stats.found_by.items()))}
         state = evolve(state, phase="train", survivors=tuple(survivors), pending=pending,
                        history=state.history + (GenerationRecord(g, state.grammar, (), (), explored=explored),))
         _checkpoint(self.run_dir, state)

@@ -79,10 +79,9 @@ class TaskChoice(PluginChoice):
 
 @frozen
 class SynthesizerChoice(PluginChoice):
-    """One ``[[synthesizers]]`` entry; ``share`` is its fraction of each generation's proposals."""
+    """One ``[[synthesizers]]`` entry; exploration draws from the synthesizers in turn, a batch each."""
 
     kind: ClassVar[str] = "synthesizer"
-    share: float = field(default=1.0, validator=gt(0.0))
 
 
 @frozen

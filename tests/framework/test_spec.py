@@ -85,7 +85,7 @@ def test_three_mistakes_reported_at_once(tmp_path):
         ("[run]\ndevice = 'tpu'", "run.device: 'device' must be in ('auto', 'cpu', 'cuda') (got 'tpu')"),
         ("[population]\nsize = 3\nkeep = 5", "population.keep: keep (5) must not exceed size (3)"),
         ("run = 3", "run: expected a table, got 3"),
-        ("[[synthesizers]]\nshare = 1.0", "synthesizers[0].plugin: required key missing"),
+        ("[[synthesizers]]\nmax_size = 3", "synthesizers[0].plugin: required key missing"),
     ],
 )
 def test_wrong_values_are_named_by_path(tmp_path, toml, problem):

@@ -1,0 +1,179 @@
+"""The engine end to end on the synthetic task: artifacts, failures, exact resume after SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from framework.cli import main
+from framework.report import read_json
+
+TINY = """
+[run]
+name = "tiny"
+seed = {seed}
+generations = 2
+device = "cpu"
+
+[domain]
+plugin = "graph"
+equivalence = "ported"
+
+[task]
+plugin = "synthetic"
+side = 8
+train = 32
+select = 16
+eval = 32
+
+[[synthesizers]]
+plugin = "enumerative"
+max_size = 10
+
+[[synthesizers]]
+plugin = "stochastic"
+max_size = 14
+
+[library]
+plugin = "stitch"
+iterations = 2
+
+[model]
+dim = 16
+encoder = {{plugin = "mlp", hidden = [16]}}
+{extra_model}
+
+[training]
+epochs = 2
+batch_size = 8
+
+[population]
+size = 4
+keep = 2
+explore_budget = 20000
+
+[baseline]
+runs = 2
+"""
+
+#: Artifacts that must be byte-identical between an interrupted-and-resumed run and a straight one.
+COMPARED = ("checkpoint.json", "metrics.jsonl", "summary.json", "summary.md", "spec.toml", "data.json",
+            "population/g0.jsonl", "population/g1.jsonl", "grammars/g0.lark", "grammars/g1.lark")
+
+
+def _spec(tmp_path: Path, seed: int = 0, extra_model: str = "") -> Path:
+    path = tmp_path / "spec.toml"
+    path.write_text(TINY.format(seed=seed, extra_model=extra_model))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("FRAMEWORK_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture(scope="module")
+def straight_run(tmp_path_factory):
+    """One uninterrupted run, shared by the tests that only read its artifacts."""
+    tmp = tmp_path_factory.mktemp("straight")
+    os.environ.setdefault("FRAMEWORK_CACHE", str(tmp / "cache"))
+    assert main(["run", str(_spec(tmp)), "--out", str(tmp / "run")]) == 0
+    return tmp / "run"
+
+
+def test_run_writes_every_artifact(straight_run):
+    for name in (*COMPARED, "run.json", "plots/g0.png", "plots/g1.png"):
+        assert (straight_run / name).is_file(), name
+    assert list((straight_run / "drawings" / "g0").glob("*.svg"))
+    rows = [json.loads(line) for line in (straight_run / "metrics.jsonl").read_text().splitlines()]
+    kinds = {row["type"] for row in rows}
+    assert kinds == {"baseline", "candidate", "generation"}
+    candidate = next(row for row in rows if row["type"] == "candidate")
+    assert {"generation", "synthesizer", "parent", "program", "mass", "scores"} <= set(candidate)
+    summary = read_json(straight_run / "summary.json")
+    assert summary["baseline"]["n"] == 2 and summary["gssnn"]["n"] >= 1
+    assert 0.0 <= summary["majority"] <= 1.0
+    assert summary["data"]["train"]["n"] == 32
+    population = [json.loads(line) for line in (straight_run / "population" / "g1.jsonl").read_text().splitlines()]
+    assert sum(m["kept"] for m in population) == 2
+
+
+def test_grammar_versions_load_and_evaluate_the_survivors(straight_run):
+    from framework import Grammar
+    from framework.plugins import build_registry
+
+    entry = build_registry().get("domain", "graph")
+    domain = entry.info.factory(entry.info.options(equivalence="ported"))
+    grammar = Grammar.load(straight_run / "grammars" / "g1.lark")
+    state = read_json(straight_run / "checkpoint.json")
+    for member in state["survivors"]:
+        graph = domain.evaluate(grammar.parse(member["program"]), grammar)
+        assert graph.to_json() == member["graph"]
+
+
+def test_existing_run_dir_is_refused_and_resume_of_nothing_too(tmp_path, straight_run, capsys):
+    spec = _spec(tmp_path)
+    assert main(["run", str(spec), "--out", str(straight_run)]) == 2
+    assert "already holds a run" in capsys.readouterr().err
+    assert main(["run", str(spec), "--out", str(tmp_path / "fresh"), "--resume"]) == 2
+    assert "nothing to resume" in capsys.readouterr().err
+
+
+def test_resume_with_a_changed_spec_is_refused(tmp_path, straight_run, capsys):
+    spec = _spec(tmp_path, seed=1)
+    assert main(["run", str(spec), "--out", str(straight_run), "--resume"]) == 2
+    assert "spec changed" in capsys.readouterr().err
+
+
+def test_report_redraws_the_same_summary(straight_run, capsys):
+    before = (straight_run / "summary.json").read_text()
+    (straight_run / "plots" / "g0.png").unlink()
+    assert main(["report", str(straight_run)]) == 0
+    assert (straight_run / "plots" / "g0.png").is_file()
+    assert (straight_run / "summary.json").read_text() == before
+    assert "baseline" in capsys.readouterr().out
+
+
+def test_a_failing_candidate_is_marked_and_the_run_goes_on(tmp_path):
+    # lr = inf makes every loss non-finite: each network fails, the run still completes
+    spec = _spec(tmp_path)
+    spec.write_text(spec.read_text().replace("[training]\n", "[training]\nlr = 1e300\n"))
+    assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    failed = [row for row in rows if row["type"] == "candidate" and row["scores"]["failed"]]
+    assert failed and all(row["scores"]["failed"] for row in failed)
+
+
+def _checkpoints_seen(run_dir: Path) -> int:
+    """How many networks the checkpoint says are trained (baseline + candidates)."""
+    try:
+        state = read_json(run_dir / "checkpoint.json")
+    except (FileNotFoundError, json.JSONDecodeError):
+        return -1
+    trained = [c for c in (*state["survivors"], *state["pending"], *state["discarded"]) if c["scores"]]
+    return len(state["baseline"]) + len(trained) + 100 * state["generation"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_after", [1, 3, 104])
+def test_killed_and_resumed_run_ends_with_identical_artifacts(tmp_path, straight_run, kill_after):
+    spec = _spec(tmp_path)
+    run_dir = tmp_path / "run"
+    command = [sys.executable, "-m", "framework.cli", "run", str(spec), "--out", str(run_dir)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while _checkpoints_seen(run_dir) < kill_after and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL, "the run finished before it could be killed"
+    assert read_json(run_dir / "checkpoint.json")["phase"] != "done"
+    assert main(["run", str(spec), "--out", str(run_dir), "--resume"]) == 0
+    for name in COMPARED:
+        assert (run_dir / name).read_bytes() == (straight_run / name).read_bytes(), name
