@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from framework import Grammar, Program, hole
 from framework_plugins.graph_domain import GraphDomain
 from framework_plugins.library import StitchLearner, StitchOptions
-from framework_plugins.library.inventions import canonical
+from framework_plugins.library.inventions import Abstraction, canonical, translate
 from framework_plugins.library.stitch import stitch_cost
 
 GRAPH = Grammar.load_builtin("graph")
@@ -88,3 +88,18 @@ def test_rediscovery_keeps_one_invention_per_meaning(programs, options):
     again = learner.compress(first.grammar, programs)
     check_meaning(GRAPH, programs, again)
     check_one_invention_per_meaning(again.grammar)
+
+
+@given(corpora(), st.integers(1, 4), st.integers(1, 3))
+@settings(max_examples=30)
+def test_curried_abstractions_are_inlined_without_changing_meaning(programs, iterations, max_arity):
+    """Stitch without its first-order switches: whatever it returns, translation keeps meaning."""
+    import stitch_core
+
+    raw = stitch_core.compress([repr(p) for p in programs], iterations=iterations, max_arity=max_arity)
+    abstractions = [Abstraction(a.name, a.body, a.arity) for a in raw.abstractions]
+    inventions, rewritten, _ = translate(GRAPH, abstractions, raw.rewritten)
+    grammar = GRAPH.with_inventions(inventions) if inventions else GRAPH
+    assert [grammar.expand(p) for p in rewritten] == programs
+    for invention in inventions:
+        assert grammar.make_invention(invention.name, invention.body) == invention
