@@ -105,12 +105,12 @@ def translate(
         body = parse_sexpr(abstraction.body)
         try:
             program, hole_types = table.program(_inline(body, inlined), aliases, holes=True)
-            if sorted(hole_types) != list(range(abstraction.arity)):
-                raise _NotFirstOrder(f"uses holes {sorted(hole_types)} but has arity {abstraction.arity}")
+            key, order = canonical(table.expand(program))  # canonical hole j is stitch's hole order[j]
+            if sorted(order) != list(range(abstraction.arity)):  # an invention inside may drop one
+                raise _NotFirstOrder(f"expands to holes {sorted(order)} but has arity {abstraction.arity}")
         except _NotFirstOrder:
             inlined[abstraction.name] = _Inline(body, abstraction.arity)
             continue
-        key, order = canonical(table.expand(program))  # canonical hole j is stitch's hole order[j]
         existing = table.by_key.get(key)
         if existing is not None:
             name, existing_order = existing

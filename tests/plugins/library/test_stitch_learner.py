@@ -194,3 +194,24 @@ def test_a_hole_of_two_types_is_rejected():
     assert resolutions["fn_1"] == _Alias("inv_0", (0,))
     assert [i.arguments for i in inventions] == [("int",)]
     assert programs == (P("inv_0", (P("inv_0", (P("x"),)),)),)
+
+
+def test_holes_lost_in_expansion_are_rejected():
+    """An existing invention may ignore an argument; an abstraction with a hole there is inlined."""
+    text = GRAPH.base_text.rstrip("\n") + (
+        "\n\n// ==== framework grammar version: generated below, edit at your own risk ====\n"
+        "// @invention inv_0 : t t -> t = (push #0)\n"
+        '%extend t: "(" "inv_0" t t ")" -> inv_0\n'
+    )
+    grammar = Grammar.from_text(text)
+    texts = [
+        "(add (connect (inv_0 (move identity) (pop (pop identity)))))",
+        "(add (connect (inv_0 (next_port identity) (prev_port (pop identity)))))",
+        "(add (connect (inv_0 (connect identity) (move (pop identity)))))",
+    ]
+    raw = stitch_core.compress(texts, iterations=3, max_arity=2, **FIRST_ORDER)
+    assert raw.abstractions[0].body == "(add (connect (inv_0 #1 #0)))"  # the case under test
+    programs = [grammar.parse(t) for t in texts]
+    result = StitchLearner().compress(grammar, programs)
+    assert [i.body for i in result.inventions] == [P("pop", (P("identity"),))]
+    check_preserves(grammar, programs, result)
