@@ -40,7 +40,7 @@ import numpy as np
 from attrs import field, frozen
 from attrs.validators import ge, instance_of
 
-from framework import Split, TaskData
+from framework import Split, TaskData, UsageError
 
 from .raven_generate import (
     MATRIX_TYPES,
@@ -205,6 +205,7 @@ class RavenTask:
     """Loads (generating and caching on first use) the three splits of the ``raven`` task."""
 
     def __init__(self, options: RavenOptions = RavenOptions()) -> None:
+        _require_raven_gen()
         self.options = options
         self.settings = generation_settings(options)
 
@@ -225,6 +226,17 @@ class RavenTask:
                 f"{self.options.target!r}: {TARGETS[self.options.target].description}"
             ),
         )
+
+
+def _require_raven_gen() -> None:
+    """Fail when the task is built, not minutes later, if the optional extra is missing."""
+    try:
+        import raven_gen  # noqa: F401  (imports OpenCV too)
+    except ImportError as exc:
+        raise UsageError(
+            "the raven task needs the optional 'raven' extra (raven-gen, GPL-3.0, and OpenCV): "
+            f"pip install 'framework[raven]'; OpenCV without libGL needs opencv-python-headless ({exc})"
+        ) from None
 
 
 @contextlib.contextmanager

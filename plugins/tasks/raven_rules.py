@@ -67,7 +67,7 @@ def _layout_target(rule: str, attr: str) -> Target:
         on_slot = rules[:, :, SLOTS.index("configuration")] == rule_code(rule)
         return (on_slot & (layout_attr == layout_code(attr))).any(axis=1)
 
-    return Target(label, f"1 if any component's {attr} follows a {rule.upper()} rule")
+    return Target(label, f"1 if any component's {attr} rule is {rule.upper()}")
 
 
 def _any_rule_target(rule: str) -> Target:

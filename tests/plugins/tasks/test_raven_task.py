@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from framework import class_balance
+from framework import UsageError, class_balance
 from framework.spec import SpecError, TaskChoice, plugin_options
 from framework_plugins.tasks import RavenOptions, RavenTask, raven_generate
 from framework_plugins.tasks.raven import cache_path, generation_settings, load_puzzles
@@ -276,6 +276,12 @@ def test_spec_errors_name_the_key(registry, table, message):
     with pytest.raises(SpecError) as info:
         plugin_options(registry, TaskChoice(plugin="raven", options=table))
     assert message in str(info.value)
+
+
+def test_missing_raven_gen_is_a_usage_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "raven_gen", None)  # makes `import raven_gen` fail
+    with pytest.raises(UsageError, match=r"pip install 'framework\[raven\]'"):
+        RavenTask(SMALL)
 
 
 # --- class balance (a few hundred puzzles) -----------------------------------
