@@ -10,7 +10,7 @@ Spec usage (every option shown with its default)::
     [domain]
     plugin = "graph"
     max_conn = 10
-    step_budget = 100000
+    step_budget = 10000
     equivalence = "simple"    # or "ported"
 """
 
@@ -24,21 +24,23 @@ from attrs.validators import ge, gt, in_, instance_of
 from framework import Grammar, PluginInfo, PortGraph, Program, Rejection, hookimpl
 
 from .equivalence import EQUIVALENCES
-from .interpreter import indirection_table, interpret
+from .interpreter import DEFAULT_STEP_BUDGET, indirection_table, interpret
 
 
 @frozen
 class GraphDomainOptions:
     """Options of the ``graph`` domain.
 
-    ``max_conn``: ports per node (the seed uses 10). ``step_budget``: base
-    primitives a single evaluation may execute before it is rejected with
-    ``"budget exceeded"``. ``equivalence``: ``"simple"`` (the seed's: isomorphic
-    simple graphs) or ``"ported"`` (isomorphic port-labelled multigraphs).
+    * ``max_conn``: ports per node (the seed uses 10).
+    * ``step_budget``: base primitives one evaluation may execute before it is
+      rejected with ``"budget exceeded"``; a run never executes more than the
+      program's mass, so only programs of larger mass can be rejected.
+    * ``equivalence``: ``"simple"`` (the seed's: isomorphic simple graphs) or
+      ``"ported"`` (isomorphic port-labelled multigraphs).
     """
 
     max_conn: int = field(default=10, validator=[instance_of(int), ge(1)])
-    step_budget: int = field(default=100_000, validator=[instance_of(int), gt(0)])
+    step_budget: int = field(default=DEFAULT_STEP_BUDGET, validator=[instance_of(int), gt(0)])
     equivalence: str = field(default="simple", validator=in_(tuple(EQUIVALENCES)))
 
 

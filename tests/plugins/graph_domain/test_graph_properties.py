@@ -6,7 +6,7 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework import Grammar, PortGraph, Program, Rejection, hole
+from framework import Grammar, PortGraph, Program, Rejection, hole, mass
 from framework.testing import port_graph_violations, port_graphs, programs
 from framework_plugins.graph_domain import GraphDomain, GraphDomainOptions
 from framework_plugins.graph_domain.equivalence import (
@@ -131,6 +131,13 @@ def test_inventions_mean_their_expansion_budget_included(program, budget):
     """Interpreting through bodies == interpreting the expanded program, step budget included."""
     domain = GraphDomain(GraphDomainOptions(step_budget=budget))
     assert domain.evaluate(program, INVENTIONS) == interpret(INVENTIONS.expand(program), step_budget=budget)
+
+
+@given(programs_with_inventions)
+def test_a_run_never_takes_more_steps_than_the_mass(program):
+    domain = GraphDomain(GraphDomainOptions(step_budget=mass(program, INVENTIONS)))
+    output = domain.evaluate(program, INVENTIONS)
+    assert not (isinstance(output, Rejection) and output.reason == "budget exceeded")
 
 
 def test_pathological_sharing_is_stopped_by_the_step_budget():
