@@ -10,7 +10,9 @@ Two notions, picked by the domain's ``equivalence`` option:
 
 Each notion has a cheap key (``*_key``: equal for equivalent graphs, usually
 different otherwise; computed once per output) and an exact check
-(``*_equivalent``, networkx VF2++), used only when keys collide.
+(``*_equivalent``), used only when keys collide: graphs equal up to ids (and,
+for ``simple``, ports) are accepted at once, the most common duplicate in a
+search; otherwise networkx VF2++ decides (milliseconds).
 
 Keys are tuples of ints built with ``hash`` of int tuples, which Python does not
 randomise, so they are stable across processes and can be stored.
