@@ -1,0 +1,96 @@
+"""The DGL backbones where DGL is missing or broken (the main venv).
+
+They must still be listed, listing must never import DGL, and building one
+must fail with a :class:`framework.UsageError` that says why and what to do.
+A fake ``dgl`` package on ``sys.path`` stands in for a broken or crashing DGL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from framework import UsageError
+from framework_plugins.dgl_backbones import (
+    DglGATv2Options,
+    DglGCNOptions,
+    DglGINEOptions,
+    DglSAGEOptions,
+    build_dgl_gatv2,
+    build_dgl_gcn,
+    build_dgl_gine,
+    build_dgl_sage,
+    dgl_import_error,
+)
+
+BUILDERS = {
+    "dgl-gine": (build_dgl_gine, DglGINEOptions),
+    "dgl-gcn": (build_dgl_gcn, DglGCNOptions),
+    "dgl-gatv2": (build_dgl_gatv2, DglGATv2Options),
+    "dgl-sage": (build_dgl_sage, DglSAGEOptions),
+}
+
+
+@pytest.fixture
+def fake_dgl(tmp_path, monkeypatch):
+    """Install a fake ``dgl`` whose import runs the given code; the probe verdict is reset around it."""
+    if "dgl" in sys.modules:
+        pytest.skip("a real dgl is already imported in this process")
+
+    def install(body: str) -> None:
+        package = tmp_path / "dgl"
+        package.mkdir()
+        (package / "__init__.py").write_text(textwrap.dedent(body))
+        monkeypatch.syspath_prepend(str(tmp_path))
+        dgl_import_error.cache_clear()
+
+    yield install
+    monkeypatch.undo()
+    dgl_import_error.cache_clear()
+
+
+def test_listing_lists_all_four_without_importing_dgl(tmp_path):
+    marker = tmp_path / "imported"
+    (tmp_path / "dgl").mkdir()
+    (tmp_path / "dgl" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    code = "import sys; from framework.cli import main; sys.exit(main(['plugins', '--json']))"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "FRAMEWORK_LOAD_PLUGINS": "dgl_backbones"}
+    listed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    rows = {row["name"]: row for row in json.loads(listed.stdout) if row["kind"] == "backbone"}
+    assert sorted(rows) == sorted(BUILDERS)
+    assert all("scripts/dgl-env" in row["summary"] for row in rows.values())
+    assert not marker.exists(), "listing plugins imported dgl"
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_building_without_dgl_says_why_and_what_to_do(name):
+    reason = dgl_import_error()
+    if reason is None:
+        pytest.skip("dgl imports here: the DGL tests (tests/dgl) cover this venv")
+    build, options = BUILDERS[name]
+    with pytest.raises(UsageError) as caught:
+        build(options(), 16)
+    message = str(caught.value)
+    assert f"backbone {name!r} needs DGL" in message
+    assert reason in message
+    assert "scripts/dgl-env" in message and "docs/dgl.md" in message
+    assert f"native backbone {name.removeprefix('dgl-')!r}" in message
+
+
+def test_a_broken_dgl_reports_its_import_error(fake_dgl):
+    fake_dgl("raise ImportError('Cannot find DGL C++ graphbolt library')\n")
+    with pytest.raises(UsageError, match="ImportError: Cannot find DGL C\\+\\+ graphbolt library"):
+        build_dgl_gine(DglGINEOptions(), 8)
+    assert "dgl" not in sys.modules  # the verdict came from a child interpreter
+
+
+def test_a_dgl_that_kills_the_interpreter_is_contained(fake_dgl):
+    fake_dgl("import os\nos.abort()\n")
+    with pytest.raises(UsageError, match=r"import dgl killed the interpreter \(SIGABRT\)"):
+        build_dgl_sage(DglSAGEOptions(), 8)
+
