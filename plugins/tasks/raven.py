@@ -25,15 +25,15 @@ Spec usage::
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import sys
 import tempfile
+import time
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import attrs
 import numpy as np
@@ -155,8 +155,8 @@ def load_puzzles(
     puzzles = {split: _read_cache(paths[split], keys[split]) for split in counts}
     missing = {split: count for split, count in counts.items() if puzzles[split] is None}
     if missing:
-        with _progress_bar(progress) as report:
-            made = raven_generate.generate(settings, seed, missing, workers=workers, progress=report)
+        report = progress if progress is not None else _log_progress()
+        made = raven_generate.generate(settings, seed, missing, workers=workers, progress=report)
         for split, fresh in made.items():
             _write_cache(paths[split], keys[split], fresh)
             puzzles[split] = fresh
@@ -210,7 +210,7 @@ class RavenTask:
         self.settings = generation_settings(options)
 
     def load(self, cache_dir: Path, seed: int, *, progress: Progress | None = None) -> TaskData:
-        """The task's data for ``seed``; ``progress(done, total)`` replaces the default progress bar."""
+        """The task's data for ``seed``; ``progress(done, total)`` replaces the default progress lines."""
         counts = {"train": self.options.train, "select": self.options.select, "eval": self.options.eval}
         workers = self.options.workers or os.cpu_count() or 1
         puzzles = load_puzzles(cache_dir, self.settings, seed, counts, workers=workers, progress=progress)
@@ -239,19 +239,18 @@ def _require_raven_gen() -> None:
         ) from None
 
 
-@contextlib.contextmanager
-def _progress_bar(progress: Progress | None) -> Iterator[Progress | None]:
-    """The caller's callback, else a rich progress bar on a terminal, else nothing."""
-    if progress is not None or not sys.stderr.isatty():
-        yield progress
-        return
-    from rich.console import Console
-    from rich.progress import Progress as RichProgress
+def _log_progress() -> Progress:
+    """Default progress: a line on stderr every tenth of the puzzles.
 
-    with RichProgress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("generating raven puzzles", total=None)
+    Plain lines, not a live bar: they read well in logs, and under a caller's
+    rich live display (which redirects stderr above itself) they do not
+    fight it for the terminal.
+    """
+    start = time.monotonic()
 
-        def report(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+    def report(done: int, total: int) -> None:
+        if done == total or done % max(1, total // 10) == 0:
+            elapsed = time.monotonic() - start
+            print(f"raven: generated {done}/{total} puzzles in {elapsed:.0f} s", file=sys.stderr, flush=True)
 
-        yield report
+    return report
