@@ -16,11 +16,13 @@ Environment switches (like datasette's):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.util
 import os
 import sys
+from contextvars import ContextVar
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
@@ -57,6 +59,8 @@ def build_plugin_manager(
     for name in modules:
         module = _guarded_import(f"plugin module {name!r}", lambda n=name: importlib.import_module(n))
         _register(pm, module, name, "(spec)", getattr(module, "__version__", ""))
+    for plugin in _temporary.get():
+        _register(pm, plugin, getattr(plugin, "__name__", repr(plugin)), "(test)", "")
     for path in paths:
         file = Path(base_dir or ".", path).resolve()
         module = _guarded_import(f"plugin file {str(path)!r}", lambda f=file: _import_file(f))
@@ -115,6 +119,20 @@ def load_only_from_env() -> set[str] | None:
     if value is None:
         return None
     return {name.strip() for name in value.split(",") if name.strip()}
+
+
+#: Plugins added for the duration of a ``with temporary_plugins(...)`` block (tests).
+_temporary: ContextVar[tuple[object, ...]] = ContextVar("framework_temporary_plugins", default=())
+
+
+@contextlib.contextmanager
+def temporary_plugins(plugins: Sequence[object]) -> Iterable[None]:
+    """Register ``plugins`` in every manager built inside the block; forget them after."""
+    token = _temporary.set(_temporary.get() + tuple(plugins))
+    try:
+        yield
+    finally:
+        _temporary.reset(token)
 
 
 class PluginManager(pluggy.PluginManager):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, ClassVar, Iterator, Mapping
@@ -161,9 +162,9 @@ class PopulationSection:
     selector: SelectorChoice = SelectorChoice()
 
     @keep.validator
-    def _keep_at_most_size(self, _attribute: Any, value: int) -> None:
+    def _keep_at_most_size(self, attribute: Any, value: int) -> None:
         if value > self.size:
-            raise ValueError(f"keep ({value}) must not exceed size ({self.size})")
+            raise ValueError(f"keep ({value}) must not exceed size ({self.size})", attribute)
 
 
 @frozen
@@ -206,6 +207,8 @@ class Spec:
 def _toml_repr(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # nan, inf, -inf as TOML writes them
     if isinstance(value, (str, int, float)):
         return json.dumps(value)
     if isinstance(value, dict):
@@ -247,6 +250,7 @@ def _make_converter() -> cattrs.Converter:
                 data = {"plugin": data}
             if not isinstance(data, dict):
                 raise _StrictValueError(f"expected a table with a 'plugin' key, got {_toml_repr(data)}")
+            data = dict(data)
             known = {k: v for k, v in data.items() if k in declared}
             known["options"] = {k: v for k, v in data.items() if k not in declared}
             return structure_fields(known, cls)
@@ -262,8 +266,22 @@ def _make_converter() -> cattrs.Converter:
 
         return unstructure
 
+    def is_table(cls: Any) -> bool:
+        return isinstance(cls, type) and attrs.has(cls) and not is_choice(cls)
+
+    def table_structure(cls: type) -> Any:
+        structure_fields = make_dict_structure_fn(cls, converter)
+
+        def structure(data: Any, _type: Any) -> Any:
+            if not isinstance(data, dict):
+                raise _StrictValueError(f"expected a table, got {_toml_repr(data)}")
+            return structure_fields(data, cls)
+
+        return structure
+
     converter.register_structure_hook_factory(is_choice, choice_structure)
     converter.register_unstructure_hook_factory(is_choice, choice_unstructure)
+    converter.register_structure_hook_factory(is_table, table_structure)
     return converter
 
 
@@ -277,8 +295,13 @@ def _format_exception(exc: BaseException, type_: Any) -> str:
         return "\n".join(_unknown_key(key, exc.cl) for key in sorted(exc.extra_fields))
     if isinstance(exc, KeyError):
         return "required key missing"
-    if isinstance(exc, (ValueError, TypeError)) and str(exc):
-        return str(exc)  # attrs validators: keep their message
+    if isinstance(exc, (ValueError, TypeError)) and exc.args and isinstance(exc.args[0], str):
+        # attrs validators: keep their message; they pass the attribute along, name it in the path
+        message = exc.args[0]
+        if len(exc.args) > 1 and isinstance(exc.args[1], attrs.Attribute):
+            return f"{_FIELD}{exc.args[1].name}\t{message}"
+        named = re.match(r"'(\w+)' must", message)  # the form of attrs' own validators
+        return f"{_FIELD}{named.group(1)}\t{message}" if named else message
     return cattrs.v.format_exception(exc, type_)
 
 
@@ -290,20 +313,25 @@ def _unknown_key(key: str, cls: type | None) -> str:
 
 
 _UNKNOWN = "\x00unknown key:"
+_FIELD = "\x00field:"
 
 
 def _problems(exc: Exception, prefix: str) -> list[str]:
+    """cattrs' exception group as ``path: message`` lines, paths under ``prefix``."""
     lines = []
     for line in cattrs.transform_error(exc, path="$", format_exception=_format_exception):
         messages, _, path = line.rpartition(" @ ")
-        path = ".".join(p for p in (prefix, path.removeprefix("$").lstrip(".")) if p)
+        base = [p for p in (prefix, path.removeprefix("$").lstrip(".")) if p]
         for message in messages.split("\n"):
+            keys = base
             if message.startswith(_UNKNOWN):  # name the unknown key in the path itself
                 key, _, hint = message.removeprefix(_UNKNOWN).partition("\t")
-                message, path_of_key = f"unknown key{hint}", ".".join(p for p in (path, key) if p)
-                lines.append(f"{path_of_key.replace('.[', '[')}: {message}")
-            else:
-                lines.append(f"{path.replace('.[', '[')}: {message}" if path else message)
+                keys, message = [*base, key], f"unknown key{hint}"
+            elif message.startswith(_FIELD):  # a validator's message, attributed to its field
+                key, _, message = message.removeprefix(_FIELD).partition("\t")
+                keys = [*base, key]
+            full = ".".join(keys).replace(".[", "[")
+            lines.append(f"{full}: {message}" if full else message)
     return lines
 
 
@@ -374,21 +402,24 @@ def check_plugins(data: Mapping[str, Any], registry: Registry, spec: Spec | None
     problems = []
     for path, choice in _choices(spec) if spec is not None else _raw_choices(Spec, data, ""):
         try:
-            plugin_options(registry, choice)
+            plugin_options(registry, choice, path)
         except UnknownPluginError as exc:
             problems.append(f"{path}.plugin: {exc}")
         except SpecError as exc:
-            problems.extend(f"{path}.{p}" for p in exc.problems)
+            problems.extend(exc.problems)
     return problems
 
 
-def plugin_options(registry: Registry, choice: PluginChoice) -> Any:
-    """The chosen plugin's options instance, structured from the table's other keys."""
+def plugin_options(registry: Registry, choice: PluginChoice, path: str = "") -> Any:
+    """The chosen plugin's options instance, structured from the table's other keys.
+
+    ``path`` (the table's TOML path) prefixes the paths of the problems reported.
+    """
     info = registry.get(choice.kind, choice.plugin).info
     try:
         return converter.structure(dict(choice.options), info.options)
     except Exception as exc:
-        raise SpecError(f"{choice.kind} plugin {choice.plugin!r}", _problems(exc, "")) from None
+        raise SpecError(f"{choice.kind} plugin {choice.plugin!r}", _problems(exc, path)) from None
 
 
 def instantiate(registry: Registry, choice: PluginChoice, *args: Any, **kwargs: Any) -> Any:
@@ -469,7 +500,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value)
+        return _toml_string(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -477,8 +508,16 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"cannot write {value!r} as TOML")
 
 
+def _toml_string(text: str) -> str:
+    """A TOML basic string: quote, backslash and control characters escaped."""
+    escaped = "".join(
+        f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else "\\" + c if c in '"\\' else c for c in text
+    )
+    return f'"{escaped}"'
+
+
 def _toml_key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
+    return key if key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key) else _toml_string(key)
 
 
 def _toml_document(data: Mapping[str, Any]) -> str:

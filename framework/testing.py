@@ -6,6 +6,10 @@
   satisfy the graph-domain output invariants, without running any domain.
 * :func:`port_graph_violations` states those invariants as a checker, so a
   domain plugin can assert them on its own outputs.
+* :func:`specs` generates valid run specs (plugin options included as raw
+  tables), for properties of spec handling.
+* :func:`registered` makes plugin modules or objects visible to every
+  plugin manager built inside a ``with`` block (and only there).
 
 Example::
 
@@ -30,7 +34,7 @@ from framework.dsl.grammar import Grammar, Production
 from framework.dsl.program import Program
 from framework.graph import PortGraph
 
-__all__ = ["min_sizes", "port_graph_violations", "port_graphs", "programs"]
+__all__ = ["min_sizes", "port_graph_violations", "port_graphs", "programs", "registered", "specs"]
 
 
 def min_sizes(grammar: Grammar) -> Mapping[str, int]:
@@ -179,3 +183,99 @@ def port_graph_violations(graph: PortGraph) -> list[str]:
         if len(seen) != len(nodes):
             problems.append(f"not connected: {len(nodes) - len(seen)} node(s) unreachable from node {nodes[0]}")
     return problems
+
+
+# ---------------------------------------------------------------------------
+# Run specs and temporary plugins
+# ---------------------------------------------------------------------------
+
+
+def registered(*plugins: object):
+    """Context manager: ``plugins`` (modules or objects with ``@hookimpl`` functions)
+    are registered in every plugin manager built inside the block, then forgotten.
+
+    Example::
+
+        with registered(my_plugin_module):
+            registry = build_registry()   # includes my_plugin_module's plugins
+    """
+    from framework.plugins import temporary_plugins
+
+    return temporary_plugins(plugins)
+
+
+_NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=12)
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+_FINITE = st.floats(allow_nan=False, allow_infinity=False, width=64)
+_SCALARS = st.one_of(st.integers(-(2**40), 2**40), _FINITE, st.booleans(), _TEXT)
+_OPTION_VALUES = st.one_of(_SCALARS, st.lists(st.integers(-100, 100), max_size=4))
+
+
+def _choice(cls, plugin=_NAMES, **fields):
+    import attrs as _attrs
+
+    declared = {f.name for f in _attrs.fields(cls)}
+    options = st.dictionaries(_NAMES.filter(lambda k: k not in declared), _OPTION_VALUES, max_size=3)
+    return st.builds(cls, plugin=plugin, options=options, **fields)
+
+
+def specs():
+    """Valid :class:`~framework.spec.Spec` values: every section, random plugin names and options."""
+    from framework import spec as s
+    from framework.training import TrainingOptions
+
+    nonneg = st.floats(0, 1e6, allow_nan=False)
+    population = st.integers(1, 200).flatmap(
+        lambda size: st.builds(
+            s.PopulationSection,
+            size=st.just(size),
+            keep=st.integers(1, size),
+            repeats=st.integers(1, 5),
+            replace_smaller=st.booleans(),
+            explore_budget=st.integers(1, 10**6),
+            selector=_choice(s.SelectorChoice),
+        )
+    )
+    training = st.builds(
+        TrainingOptions,
+        epochs=st.integers(1, 100),
+        batch_size=st.integers(1, 512),
+        lr=st.floats(1e-8, 10.0),
+        plateau_factor=st.floats(0.01, 0.99),
+        plateau_patience=st.integers(0, 1000),
+        plateau_cooldown=st.integers(0, 1000),
+        plateau_threshold=nonneg,
+        scheduler=st.sampled_from(("plateau", "none")),
+        amp=st.sampled_from(("auto", True, False)),
+        eval_batch_size=st.integers(1, 4096),
+        shuffle=st.booleans(),
+    )
+    return st.builds(
+        s.Spec,
+        run=st.builds(
+            s.RunSection,
+            name=_NAMES,
+            seed=st.integers(0, 2**31),
+            generations=st.integers(1, 50),
+            device=st.sampled_from(s.DEVICES),
+            out=st.none() | _TEXT,
+        ),
+        domain=_choice(s.DomainChoice, grammar=st.none() | _TEXT),
+        task=_choice(s.TaskChoice),
+        synthesizers=st.lists(_choice(s.SynthesizerChoice), min_size=1, max_size=3).map(tuple),
+        library=_choice(s.LibraryChoice, enabled=st.booleans(), reweight=st.booleans(),
+                        smoothing=nonneg, max_diff=nonneg),
+        model=st.builds(
+            s.ModelSection,
+            dim=st.integers(1, 4096),
+            encoder=_choice(s.EncoderChoice),
+            injector=_choice(s.InjectorChoice),
+            backbone=_choice(s.BackboneChoice),
+        ),
+        training=training,
+        population=population,
+        baseline=st.builds(s.BaselineSection, runs=st.integers(0, 100)),
+        executor=_choice(s.ExecutorChoice),
+        plugins=st.builds(s.PluginsSection, modules=st.lists(_NAMES, max_size=2).map(tuple),
+                          paths=st.lists(_TEXT, max_size=2).map(tuple)),
+    )

@@ -34,6 +34,7 @@ def _registry() -> Registry:
     defaults = [(path, choice) for path, choice in __import__("framework.spec").spec._choices(Spec())]
     for _, choice in defaults:
         entries[choice.kind][choice.plugin] = Registered(PluginInfo(choice.plugin, choice.kind, dict), "t", "t", "0")
+    entries["selector"]["train-accuracy"] = Registered(PluginInfo("train-accuracy", "selector", dict), "t", "t", "0")
     entries["encoder"]["cnn"] = Registered(PluginInfo("cnn", "encoder", lambda o, n: (o, n), DepthOptions), "t", "t", "0")
     return Registry(entries)
 
