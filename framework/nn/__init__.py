@@ -6,14 +6,21 @@ Plugins reach these names through the public ``framework`` package.
 from framework.nn.backbone import ACTIVATIONS, Backbone, check_activation
 from framework.nn.functional import (
     add_self_loops,
+    dropout,
     gather_nodes,
     scatter_mean,
     scatter_softmax,
     scatter_sum,
 )
 from framework.nn.graph_index import GraphIndex
+from framework.nn.injector import (
+    Injector,
+    chunk_gather_index,
+    gather_chunks,
+    message_ids_and_ports,
+    sincos_code,
+)
 from framework.nn.model import GSSNN
-from framework.nn.injector import Injector, chunk_gather_index, message_ids_and_ports, sincos_code
 
 __all__ = [
     "ACTIVATIONS",
@@ -24,6 +31,8 @@ __all__ = [
     "add_self_loops",
     "check_activation",
     "chunk_gather_index",
+    "dropout",
+    "gather_chunks",
     "gather_nodes",
     "message_ids_and_ports",
     "scatter_mean",

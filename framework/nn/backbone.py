@@ -15,6 +15,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from framework.nn.functional import dropout
+
 #: Activation names accepted by backbone options, resolved in one place.
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "none": lambda h: h,
@@ -79,8 +81,8 @@ class Backbone(nn.Module):
         use_edges = self.supports_edge_feats and edge_feats is not None
         h = node_feats
         for i, layer in enumerate(self.layers):
-            h = F.dropout(h, self.dropout, self.training)
-            e = F.dropout(edge_feats, self.dropout, self.training) if use_edges else None
+            h = dropout(h, self.dropout, self.training)
+            e = dropout(edge_feats, self.dropout, self.training) if use_edges else None
             h = layer(h, edge_index, e)
             if i < len(self.layers) - 1:
                 h = act(h)

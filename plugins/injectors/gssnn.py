@@ -28,7 +28,7 @@ import torch
 from attrs import field, frozen
 from attrs.validators import gt
 
-from framework import GraphIndex, Injector, chunk_gather_index, message_ids_and_ports, sincos_code
+from framework import GraphIndex, Injector, chunk_gather_index, gather_chunks, sincos_code
 
 
 class GSSNNInjector(Injector):
@@ -52,9 +52,9 @@ class GSSNNInjector(Injector):
         repeat = 2 if faithful else 1
         super().__init__(graph, dim, edge_index=graph.edge_index.repeat(1, repeat))
         self.faithful = faithful
-        msg_ids, msg_ports = message_ids_and_ports(graph)
-        ids = torch.cat([graph.node_ids, msg_ids.repeat(repeat)])
-        slots = torch.cat([torch.zeros_like(graph.node_ids), msg_ports.repeat(repeat) + 1])
+        # One row per element (nodes, then undirected edges); messages copy their edge's row.
+        ids = torch.cat([graph.node_ids, graph.edge_ids])
+        slots = torch.cat([torch.zeros_like(graph.node_ids), graph.edge_ports + 1])
         n_elt = graph.num_nodes + repeat * graph.num_edges
         if faithful:
             k = ids * (max_conn + 1) + slots
@@ -63,10 +63,11 @@ class GSSNNInjector(Injector):
             ids_for_code, slots_for_code = ids, slots
         self.register_buffer("position", sincos_code(ids_for_code, slots_for_code, dim, temperature))
         self.register_buffer("choice", chunk_gather_index(ids, n_elt, dim))
+        self.register_buffer("element_of_message", graph.num_nodes + graph.edge_of_message.repeat(repeat))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        feats = x[:, self.choice] + self.position.to(x.dtype)
-        return feats[:, : self.num_nodes], feats[:, self.num_nodes :]
+        feats = gather_chunks(x, self.choice) + self.position.to(x.dtype)
+        return feats[:, : self.num_nodes], feats.index_select(1, self.element_of_message)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + (", faithful=True" if self.faithful else "")

@@ -12,7 +12,7 @@ from attrs import field, frozen
 from attrs.validators import gt, instance_of
 from torch import nn
 
-from framework import GraphIndex, Injector, chunk_gather_index, message_ids_and_ports
+from framework import GraphIndex, Injector, chunk_gather_index, gather_chunks, message_ids_and_ports
 
 
 def laplacian_positions(graph: GraphIndex, k: int) -> torch.Tensor:
@@ -68,7 +68,7 @@ class LaplacianInjector(Injector):
         self.port_embedding.reset_parameters()
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        feats = x[:, self.choice] + self.projection(self.spectral) + self.port_embedding(self.slots)
+        feats = gather_chunks(x, self.choice) + self.projection(self.spectral) + self.port_embedding(self.slots)
         return feats[:, : self.num_nodes], feats[:, self.num_nodes :]
 
 

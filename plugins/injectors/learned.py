@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from framework import GraphIndex, Injector, NoOptions, chunk_gather_index, message_ids_and_ports
+from framework import GraphIndex, Injector, NoOptions, chunk_gather_index, gather_chunks, message_ids_and_ports
 
 
 class LearnedInjector(Injector):
@@ -38,7 +38,7 @@ class LearnedInjector(Injector):
         self.port_embedding.reset_parameters()
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        feats = x[:, self.choice] + self.id_embedding(self.ids) + self.port_embedding(self.slots)
+        feats = gather_chunks(x, self.choice) + self.id_embedding(self.ids) + self.port_embedding(self.slots)
         return feats[:, : self.num_nodes], feats[:, self.num_nodes :]
 
 

@@ -1,6 +1,6 @@
 import torch
 
-from framework import add_self_loops, scatter_mean, scatter_softmax, scatter_sum
+from framework import add_self_loops, dropout, scatter_mean, scatter_softmax, scatter_sum
 
 
 def test_scatter_sum_and_mean():
@@ -22,3 +22,13 @@ def test_scatter_softmax_normalises_per_destination_and_survives_large_scores():
 
 def test_add_self_loops():
     assert add_self_loops(torch.tensor([[0], [1]]), 2).tolist() == [[0, 0, 1], [1, 0, 1]]
+
+
+def test_dropout_keeps_the_expectation_and_the_rate():
+    torch.manual_seed(0)
+    x = torch.ones(200_000)
+    out = dropout(x, 0.3, training=True)
+    assert abs((out == 0).float().mean().item() - 0.3) < 0.005
+    torch.testing.assert_close(torch.unique(out), torch.tensor([0.0, 1 / 0.7]))
+    assert abs(out.mean().item() - 1.0) < 0.01
+    assert dropout(x, 0.3, training=False) is x and dropout(x, 0.0, training=True) is x

@@ -1,0 +1,185 @@
+"""Speed of the vectorised G-SSNN against the original per-sample algorithm, in one run.
+
+Prints one JSON line. Setting (issue 5): a 9-node, 8-edge program graph, batch
+8, D = 512, the paper's encoder on 1 x 128 x 128 inputs.
+
+* ``head``: forward + backward of the graph head alone (injection, 3 GINE
+  layers, mean readout, linear), from an encoder output ``[8, 512]``.
+* ``step``: one full training step (encoder + head, BCE loss, backward, Adam).
+
+The reference is the original implementation's algorithm, transcribed below:
+a Python loop over samples that slices and tiles the encoder output chunk by
+chunk, and a batched graph rebuilt on every forward (what ``dgl.batch`` did).
+It computes the same function as ``gssnn`` with ``faithful = true``; the
+script checks that both heads agree before timing them. Times are medians of
+repeated runs; ratios are reference / ours (higher is better).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import time
+
+import torch
+from torch import nn
+
+from framework import GSSNN, GraphIndex, PortGraph, resolve_device
+from framework.nn.testing import example_graphs
+from framework_plugins.backbones.gine import GINEOptions, build_gine
+from framework_plugins.encoders.pixelshuffle_vit import PixelShuffleViTOptions, build_pixelshuffle_vit
+from framework_plugins.injectors.gssnn import GSSNNInjector
+
+DIM, BATCH, IMAGE = 512, 8, (1, 128, 128)
+
+
+class ReferenceHead(nn.Module):
+    """The original per-sample G-SSNN head (semantics: gssnn.md with its three quirks)."""
+
+    def __init__(self, graph: PortGraph, dim: int, convs: nn.ModuleList, readout: nn.Linear, dropout: float) -> None:
+        super().__init__()
+        self.dim, self.convs, self.readout, self.dropout = dim, convs, readout, dropout
+        starts, ends, edge_ids, ports = [], [], [], []
+        for node, port, edge_id, neighbour in graph.edges:  # the original kept both copies of every edge
+            starts.append(node)
+            ends.append(neighbour)
+            edge_ids.append(edge_id)
+            ports.append(port + 1)
+        node_ids = sorted(set(starts) | set(ends))
+        self.n_nodes, n_elt = len(node_ids), len(node_ids) + len(edge_ids)
+        h, w = n_elt, graph.max_conn + 1
+        quarter = dim // 4
+        omega = 1 / 10000 ** (torch.arange(quarter) / (quarter - 1))
+
+        def scrambled(a: int, b: int) -> torch.Tensor:
+            k = a * w + b
+            x, y = k % h, k // h
+            return torch.cat([(x * omega).sin(), (x * omega).cos(), (y * omega).sin(), (y * omega).cos()])
+
+        self.register_buffer("node_pos", torch.stack([scrambled(a, 0) for a in node_ids]))
+        self.register_buffer("edge_pos", torch.stack([scrambled(a, p) for a, p in zip(edge_ids, ports)]))
+        self.node_ids, self.edge_ids = node_ids, edge_ids
+        self.increment = dim // n_elt
+        remainder = dim - self.increment * n_elt
+        self.stops = list(range(self.increment + remainder, dim + 1, self.increment))
+        at = {a: i for i, a in enumerate(node_ids)}
+        self.src = [at[a] for a in starts + ends]
+        self.dst = [at[a] for a in ends + starts]
+
+    def batched_graph(self, batch: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """What ``dgl.batch`` builds on every forward: the graph repeated with node offsets."""
+        src, dst = [], []
+        for b in range(batch):
+            offset = b * self.n_nodes
+            src += [s + offset for s in self.src]
+            dst += [d + offset for d in self.dst]
+        return torch.tensor(src, device=device), torch.tensor(dst, device=device)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        src, dst = self.batched_graph(x.shape[0], x.device)
+        node_feats, edge_feats = [], []
+        for i in range(x.shape[0]):
+            choice = torch.stack([
+                x[i, start:stop].tile(math.ceil(self.dim / self.increment))[: self.dim]
+                for start, stop in zip([0] + self.stops[:-1], self.stops)
+            ])
+            node_feats.append(self.node_pos + choice[self.node_ids])
+            edge_feats.append((self.edge_pos + choice[self.edge_ids]).tile(2, 1))
+        h, e = torch.cat(node_feats), torch.cat(edge_feats)
+        for conv in self.convs:
+            h_in = nn.functional.dropout(h, self.dropout, self.training)
+            e_in = nn.functional.dropout(e, self.dropout, self.training)
+            messages = torch.relu(h_in[src] + e_in)
+            h = conv.linear((1 + conv.eps) * h_in + torch.zeros_like(h_in).index_add_(0, dst, messages))
+        return self.readout(h.view(x.shape[0], self.n_nodes, -1).mean(dim=1))
+
+
+def median_ms(fn, repeats: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args()
+    torch.set_num_threads(os.cpu_count() or 1)
+    device = resolve_device(args.device)
+    torch.manual_seed(0)
+    graph = example_graphs()["tree9"]
+    index = GraphIndex.from_port_graph(graph)
+    encoder = build_pixelshuffle_vit(PixelShuffleViTOptions(), IMAGE, DIM)
+    ours = GSSNN(encoder, GSSNNInjector(index, DIM, graph.max_conn, faithful=True), build_gine(GINEOptions(), DIM), DIM)
+    exact = GSSNN(encoder, GSSNNInjector(index, DIM, graph.max_conn), ours.backbone, DIM)
+    exact.head = ours.head
+    reference_head = ReferenceHead(graph, DIM, ours.backbone.layers, ours.head, dropout=0.3)
+    reference = nn.Sequential(encoder, reference_head)
+    for module in (ours, exact, reference):
+        module.to(device)
+
+    z = torch.randn(BATCH, DIM, device=device)
+    ours.eval(), reference.eval()
+    with torch.no_grad():
+        agree = torch.allclose(ours.graph_head(z), reference_head(z), atol=1e-4, rtol=1e-4)
+    if not agree:
+        raise SystemExit("the vectorised faithful head and the per-sample reference disagree")
+    ours.train(), exact.train(), reference.train()
+
+    def head_step(head) -> None:
+        zz = z.detach().requires_grad_()
+        head(zz).sum().backward()
+        sync(device)
+
+    images = torch.rand(BATCH, *IMAGE, device=device) * 2 - 1
+    targets = (torch.rand(BATCH, device=device) > 0.5).float()
+    loss_fn = nn.BCEWithLogitsLoss()
+
+    def full_step(model: nn.Module):
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+        def step() -> None:
+            optimizer.zero_grad(set_to_none=True)
+            loss_fn(model(images)[:, 0], targets).backward()
+            optimizer.step()
+            sync(device)
+
+        return step
+
+    head_ref = median_ms(lambda: head_step(reference_head), args.repeats)
+    head_ours = median_ms(lambda: head_step(ours.graph_head), args.repeats)
+    head_exact = median_ms(lambda: head_step(exact.graph_head), args.repeats)
+    step_ref = median_ms(full_step(reference), args.repeats)
+    step_ours = median_ms(full_step(ours), args.repeats)
+    print(json.dumps({
+        "benchmark": "gssnn_step",
+        "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
+        "threads": torch.get_num_threads(),
+        "graph": {"nodes": index.num_nodes, "edges": index.num_edges},
+        "batch": BATCH,
+        "dim": DIM,
+        "head_ms": {"reference": round(head_ref, 3), "ours_faithful": round(head_ours, 3), "ours_exact": round(head_exact, 3)},
+        "step_ms": {"reference": round(step_ref, 2), "ours_faithful": round(step_ours, 2)},
+        "head_speedup": round(head_ref / head_ours, 2),
+        "step_speedup": round(step_ref / step_ours, 2),
+        "goals": {"head_speedup": 20, "step_speedup": 1.5},
+        "outputs_agree": agree,
+    }))
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+if __name__ == "__main__":
+    main()
