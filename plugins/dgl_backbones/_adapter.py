@@ -36,8 +36,9 @@ def _block_graph(
     graph = dgl.graph((src, dst), num_nodes=batch * num_nodes)
     try:
         return graph.to(device)
-    except dgl.DGLError as err:
-        raise UsageError(f"the installed DGL cannot run on {device}: {err}; use device = 'cpu'") from err
+    except (dgl.DGLError, RuntimeError) as err:  # the PyPI build of DGL is CPU-only
+        first_line = str(err).strip().splitlines()[0]
+        raise UsageError(f"the installed DGL cannot run on {device}: {first_line}; use device = 'cpu'") from err
 
 
 def block_graph(edge_index: torch.Tensor, num_nodes: int, batch: int, self_loops: bool = False) -> Any:

@@ -8,7 +8,7 @@ import torch
 from framework import GraphIndex, PortGraph, UsageError
 from framework.plugins import build_registry
 from framework_plugins.dgl_backbones import DglGATv2Conv
-from framework_plugins.dgl_backbones._adapter import block_graph
+from framework_plugins.dgl_backbones._adapter import _block_graph, block_graph
 
 NAMES = ["dgl-gine", "dgl-gcn", "dgl-gatv2", "dgl-sage"]
 DIM = 16
@@ -109,3 +109,10 @@ def test_block_graph_is_built_once_per_graph_and_batch(conformance_graphs):
     m = index.edge_index.shape[1]
     assert torch.equal(src[m : 2 * m], index.edge_index[0] + index.num_nodes)  # sample 1's copy
     assert torch.equal(dst[m : 2 * m], index.edge_index[1] + index.num_nodes)
+
+
+def test_a_device_dgl_cannot_use_is_a_usage_error():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the CPU-only DGL build fails there in DGL, untested")
+    with pytest.raises(UsageError, match="the installed DGL cannot run on cuda"):
+        _block_graph(((0, 1), (1, 0)), 2, 1, False, "cuda")
