@@ -84,8 +84,9 @@ def run(
     """Run (or resume) the loop ``spec`` describes in ``run_dir``; return the final state."""
     console = console or Console(stderr=True)
     spec_hash = hashlib.sha256(spec_to_toml(spec).encode()).hexdigest()
+    loop = _Loop(spec, registry, run_dir, spec_dir, console)  # bad input fails here, before any write
     state = _open_run_dir(run_dir, spec, spec_hash, resume)
-    loop = _Loop(spec, registry, run_dir, spec_dir, console)
+    write_json_atomic(run_dir / "data.json", report.data_balance(loop.data))
 
     if state.phase == "explore" and state.generation == 0 and not state.baseline and not state.pending:
         loop.save_grammar(loop.initial_grammar(), state.grammar)
@@ -166,7 +167,12 @@ class _Loop:
         task = instantiate(registry, spec.task)
         with console.status(f"loading task {spec.task.plugin!r}"):
             self.data = task.load(report.cache_dir(), spec.run.seed)
-        write_json_atomic(run_dir / "data.json", report.data_balance(self.data))
+        for split in getattr(self.selector, "requires_splits", ()):
+            if getattr(self.data, split).y.numel() == 0:
+                raise UsageError(
+                    f"population.selector: {spec.population.selector.plugin!r} needs a non-empty "
+                    f"{split!r} split, and task {spec.task.plugin!r} has none (set task.{split} > 0)"
+                )
 
     # -- set-up ---------------------------------------------------------------
 
@@ -279,6 +285,7 @@ class _Loop:
     def _train_one(self, job: TrainJob) -> Scores:
         """Build and train one network; any failure becomes a failed score, never a crash."""
         from framework.nn import GSSNN, GraphIndex
+        from framework.nn.progress import TrainingProgress
         from framework.training import seed_everything, train
 
         spec = self.spec
@@ -293,7 +300,9 @@ class _Loop:
                                        job.candidate.graph.max_conn)
                 backbone = instantiate(self.registry, spec.model.backbone, spec.model.dim)
                 model = GSSNN(encoder, injector, backbone, spec.model.dim, out_dim=1)
-            result = train(model, self.data, spec.training, device=self.device, seed=job.seed)
+            with TrainingProgress(self.console, transient=True) as bars:
+                result = train(model, self.data, spec.training, device=self.device, seed=job.seed,
+                               progress=bars.callback(f"  {job.key}"))
         except FrameworkError:
             raise
         except Exception as exc:  # a plugin failing on one candidate must not end the run

@@ -1,7 +1,9 @@
 """Selectors: which trained candidates survive a generation.
 
 A selector's ``score(scores)`` returns a number, higher is better; the engine
-keeps the ``population.keep`` best (ties: smaller mass, then older id).
+keeps the ``population.keep`` best (ties: smaller mass, then older id). A
+selector that reads a split lists it in ``requires_splits``, so a run whose
+task leaves that split empty stops before any training.
 
 * ``train-accuracy``: the paper's choice. On 128 training images it is weak
   evidence: for the baseline encoder, training and evaluation accuracy do not
@@ -11,7 +13,7 @@ keeps the ``population.keep`` best (ties: smaller mass, then older id).
 
 from __future__ import annotations
 
-from framework import NoOptions, PluginInfo, UsageError, hookimpl
+from framework import NoOptions, PluginInfo, hookimpl
 
 
 class TrainAccuracy:
@@ -23,12 +25,13 @@ class TrainAccuracy:
 
 
 class SelectAccuracy:
+    #: the engine refuses to start when one of these splits is empty
+    requires_splits = ("select",)
+
     def __init__(self, options: NoOptions) -> None:
         pass
 
     def score(self, scores) -> float:
-        if scores.select_accuracy is None:
-            raise UsageError("selector 'select-accuracy' needs a selection split: set task.select > 0")
         return scores.select_accuracy
 
 

@@ -177,3 +177,11 @@ def test_killed_and_resumed_run_ends_with_identical_artifacts(tmp_path, straight
     assert main(["run", str(spec), "--out", str(run_dir), "--resume"]) == 0
     for name in COMPARED:
         assert (run_dir / name).read_bytes() == (straight_run / name).read_bytes(), name
+
+
+def test_selector_needing_an_empty_split_stops_before_any_work(tmp_path, capsys):
+    spec = _spec(tmp_path)
+    spec.write_text(spec.read_text().replace("select = 16", "select = 0"))
+    assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 2
+    assert "population.selector: 'select-accuracy' needs a non-empty 'select' split" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
