@@ -164,12 +164,16 @@ def load_puzzles(
 
 
 def _read_cache(path: Path, key: str) -> Puzzles | None:
-    """The cached puzzles, or None when the file is missing or was written for other settings."""
+    """The cached puzzles, or None when the file is missing, unreadable or written for other settings."""
     import torch
 
     if not path.exists():
         return None
-    stored = torch.load(path, weights_only=True)
+    try:
+        stored = torch.load(path, weights_only=True)
+    except Exception as exc:  # unreadable (another torch, a damaged disk): regenerate
+        print(f"raven: ignoring unreadable cache file {path}: {exc}", file=sys.stderr)
+        return None
     if stored.get("key") != key:
         return None
     return Puzzles(**{name: stored[name].numpy() for name in attrs.fields_dict(Puzzles)})

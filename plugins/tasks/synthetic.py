@@ -5,10 +5,12 @@ the minutes the ``raven`` task costs. Each image is a ``side x side`` grey
 field (-0.5 plus Gaussian noise, clipped to [-1, 1]) with one mark of value 1;
 the label depends on the mark only:
 
-* ``left_half``: a 3x3 square, label 1 when it lies in the left half. Linear
-  in the pixels, so an MLP (or anything that keeps positions) learns it.
+* ``left_half``: a 4x4 square, label 1 when it lies in the left half. Linear
+  in the pixels, so an MLP (or anything that keeps positions) learns it, and
+  so does a G-SSNN head on an MLP encoder in a few dozen steps.
 * ``orientation``: a bar of length ``side // 3`` anywhere, label 1 when it is
-  horizontal. Translation-invariant, so convolutions with pooling learn it.
+  horizontal. Translation-invariant, so convolutions with max pooling learn
+  it; it takes more steps than ``left_half``.
 
 Labels are fair coin flips (about 50 % positives). Seeded per split, nothing
 cached: generating thousands of images takes milliseconds.
@@ -35,6 +37,11 @@ from .seeds import SPLITS, seed_material
 
 PATTERNS = ("left_half", "orientation")
 
+#: Side of the ``left_half`` square. With 3 px a G-SSNN head (mlp encoder,
+#: gssnn injector, gine) often stayed at chance for the quickstart's 32
+#: training steps; with 4 px it learnt it in each of 6 seeds tried.
+SQUARE = 4
+
 
 def _check_pattern(_instance: Any, _attribute: Any, value: str) -> None:
     if value not in PATTERNS:
@@ -54,7 +61,7 @@ class SyntheticOptions:
     """
 
     pattern: str = field(default="left_half", validator=_check_pattern)
-    side: int = field(default=16, validator=[instance_of(int), ge(8)])
+    side: int = field(default=16, validator=[instance_of(int), ge(SQUARE * 2)])
     train: int = field(default=128, validator=[*_count, ge(1)])
     select: int = field(default=128, validator=_count)
     eval: int = field(default=256, validator=[*_count, ge(1)])
@@ -72,9 +79,9 @@ def make_split(options: SyntheticOptions, seed: int, split: str, count: int) -> 
     for i, label in enumerate(y):
         if options.pattern == "left_half":
             half = side // 2
-            column = rng.integers(0, half - 2) + (0 if label else half)
-            row = rng.integers(0, side - 2)
-            x[i, row : row + 3, column : column + 3] = 1.0
+            column = rng.integers(0, half - SQUARE + 1) + (0 if label else half)
+            row = rng.integers(0, side - SQUARE + 1)
+            x[i, row : row + SQUARE, column : column + SQUARE] = 1.0
         else:
             length = side // 3
             long, short = rng.integers(0, side - length + 1), rng.integers(0, side)

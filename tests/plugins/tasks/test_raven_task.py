@@ -113,14 +113,28 @@ def test_cache_name_changes_with_every_setting(tmp_path):
 
 
 def test_cache_written_for_other_settings_is_not_used(cached, tmp_path):
-    cache_dir, data = cached
+    cache_dir, _ = cached
     settings = generation_settings(SMALL)
     source = cache_path(cache_dir, settings, SEED, "select", 4)
     target = cache_path(tmp_path, settings, SEED + 1, "select", 4)
     target.parent.mkdir(parents=True)
     target.write_bytes(source.read_bytes())  # a file under a name it does not match
+    stale = load_puzzles(cache_dir, settings, SEED, {"select": 4})["select"]
     fresh = load_puzzles(tmp_path, settings, SEED + 1, {"select": 4})["select"]
-    assert not np.array_equal(fresh.images, (data.select.x[:, 0].add(1).mul(127.5)).round().byte().numpy())
+    assert not np.array_equal(fresh.images, stale.images)
+    assert np.array_equal(fresh.images, generate(settings, SEED + 1, {"select": 4})["select"].images)
+
+
+def test_unreadable_cache_file_is_regenerated(cached, tmp_path, capsys):
+    cache_dir, data = cached
+    settings = generation_settings(SMALL)
+    path = cache_path(tmp_path, settings, SEED, "select", 4)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a torch file")
+    fresh = load_puzzles(tmp_path, settings, SEED, {"select": 4})["select"]
+    assert "ignoring unreadable cache file" in capsys.readouterr().err
+    assert torch.equal(torch.from_numpy(fresh.images).float().div(255).mul(2).sub(1), data.select.x[:, 0])
+    assert load_puzzles(tmp_path, settings, SEED, {"select": 4})["select"].images.shape == (4, 128, 128)
 
 
 def test_same_seed_same_tensors_other_seed_other_tensors(cached):

@@ -122,3 +122,29 @@ def test_majority_accuracy_against_a_reference_split():
     assert majority_accuracy(eval_, train) == pytest.approx(0.4)  # train says "always negative"
     empty = Split(x=torch.zeros(0, 1), y=torch.zeros(0))
     assert class_balance(empty) != class_balance(empty)  # nan
+
+
+def test_left_half_is_learnt_by_a_gssnn_head(tmp_path, one_thread, monkeypatch):
+    """The quickstart's network (mlp encoder, gssnn injector, gine, dim 32) in its 32 steps."""
+    from framework import GSSNN, GraphIndex, TrainingOptions, train
+    from framework.nn.testing import port_graph
+    from framework.plugins import build_registry
+
+    monkeypatch.setenv("FRAMEWORK_LOAD_PLUGINS", "encoders,injectors,backbones")
+    registry = build_registry()
+
+    def build(kind, name, *args):
+        info = registry.get(kind, name).info
+        return info.factory(info.options(), *args)
+
+    data = SyntheticTask(SyntheticOptions()).load(tmp_path, 0)
+    for seed in (0, 1):
+        graph = GraphIndex.from_port_graph(port_graph(3 + seed, seed, seed=seed))
+        model = GSSNN(
+            build("encoder", "mlp", data.input_shape, 32),
+            build("injector", "gssnn", graph, 32, 10),
+            build("backbone", "gine", 32),
+            32,
+        )
+        result = train(model, data, TrainingOptions(epochs=4, batch_size=16), device=torch.device("cpu"), seed=seed)
+        assert result.eval_accuracy > 0.9, (seed, result)
