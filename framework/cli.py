@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Modules that each add subcommands to ``framework dsl`` through ``add_commands(subparsers)``.
-DSL_COMMAND_MODULES = ("framework.dsl.cli",)
+DSL_COMMAND_MODULES = ("framework.dsl.cli", "framework.dsl.cli_synthesis", "framework.dsl.cli_compress")
 
 
 def _validate(args: argparse.Namespace) -> int:
