@@ -219,6 +219,17 @@ def test_default_settings_are_the_papers():
     assert (RavenOptions().train, RavenOptions().select, RavenOptions().eval) == (128, 256, 1200)
 
 
+def test_configure_sets_the_papers_bounds():
+    from raven_gen import Matrix, MatrixType, attribute
+
+    raven_generate.configure(GenerationSettings())
+    assert attribute.ANGLE_VALUES == (-90, 0, 90, 180)  # no oblique rotations
+    for (matrix_type, component), size_min in raven_generate.SIZE_MIN.items():
+        bounds = Matrix.get_attribute_bounds(MatrixType[matrix_type])
+        assert [b["size_min"] for (c, _), b in bounds.items() if c.name == component] == [size_min]
+        assert all(b["angle_max"] == 3 for b in bounds.values())
+
+
 # --- option validation -------------------------------------------------------
 
 
