@@ -29,7 +29,7 @@ from framework.dsl.pcfg import MAX_SIZE_LIMIT, SizeTable, compile_table, reweigh
 from framework.dsl.program import Program
 from framework.errors import UsageError
 
-#: Lines written between two flushes of ``enumerate``'s output stream.
+#: Programs ``enumerate`` builds, prints and flushes at a time.
 FLUSH_EVERY = 4096
 
 
@@ -124,15 +124,16 @@ def _enumerate(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     grammar = resolve_grammar(args)
     search = HeapSearch(compile_table(grammar), args.max_size)
-    write, show = out.write, grammar.print
+    show = grammar.print
+    left = args.count
     try:
-        for n, (logprob, program) in enumerate(search, start=1):
-            write(f"{logprob!r}\t{show(program)}\n")
-            if n % FLUSH_EVERY == 0:
-                out.flush()
-            if n >= args.count:
+        while left > 0:
+            chunk = search.take(min(FLUSH_EVERY, left))
+            if not chunk:
                 break
-        out.flush()
+            left -= len(chunk)
+            out.write("".join(f"{logprob!r}\t{show(program)}\n" for logprob, program in chunk))
+            out.flush()
     except BrokenPipeError:  # `| head`: the reader has all it wants
         _silence_stdout()
     return 0

@@ -24,7 +24,9 @@ never touches text, Lark or attrs.
 
 from __future__ import annotations
 
+import gc
 import heapq
+import itertools
 from typing import Iterator
 
 from framework.dsl.pcfg import NEG_INF, ProductionTable, SizeTable
@@ -41,6 +43,11 @@ class HeapSearch:
     Deterministic: ties come out in a fixed order that depends only on the
     table. Holds every program it has built, so memory grows with the number
     yielded.
+
+    Every program built here is canonical (one object per distinct program:
+    children always come from the classes' successor chains), so the tables
+    are keyed by ``id(program)`` and the seen-table by ``(production, child
+    ids)``: int tuples hash in C, where ``Program.__hash__`` is a Python call.
     """
 
     def __init__(self, table: ProductionTable, max_size: int, nonterminal: str | None = None) -> None:
@@ -50,10 +57,14 @@ class HeapSearch:
         self._rule_logprob = {name: lp for rules in table.rules for (name, lp, _) in rules}
         # per class id (nonterminal * width + size): its heap, None until first asked
         self._heaps: list[list | None] = [None] * (len(table.nonterminals) * self._width)
-        # program -> (logprob, class id); doubles as the seen-table
-        self._info: dict[Program, tuple[float, int]] = {}
-        # program -> next program of the same class (None: it was the last)
-        self._succ: dict[object, Program | None] = {}
+        # id(program) -> (logprob, class id, program); holds every program built
+        self._info: dict[int, tuple[float, int, Program]] = {}
+        # id(program) -> next program of its class (None: it was the last);
+        # the key -1 - class holds the class's first program
+        self._succ: dict[int, Program | None] = {}
+        # (production, child ids) of the programs with two or more children
+        # pushed so far (a unary program has one predecessor, so needs none)
+        self._seen: set[tuple[str, tuple[int, ...]]] = set()
         self._tick = 0  # insertion counter: deterministic tie-breaking
         start = table.index(nonterminal)
         best = self._sizes.best[start]
@@ -61,95 +72,131 @@ class HeapSearch:
         self._top = []
         for size in range(1, self._width):
             if best[size] != NEG_INF:
-                self._top.append((-best[size], self._next_tick(), start * self._width + size, None))
+                self._tick += 1
+                self._top.append((-best[size], self._tick, start * self._width + size, None))
         heapq.heapify(self._top)
         self.yielded = 0
 
-    def _next_tick(self) -> int:
-        self._tick += 1
-        return self._tick
-
     def __iter__(self) -> Iterator[tuple[float, Program]]:
         return self
+
+    def take(self, count: int) -> list[tuple[float, Program]]:
+        """The next ``count`` pairs (fewer once the search is exhausted), built with the GC paused.
+
+        The search creates no reference cycles, but its tables grow with
+        every program, and the cyclic collector's passes over them would
+        otherwise cost a good part of the time. Collection resumes (if it was
+        on) before this returns.
+        """
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return list(itertools.islice(self, count))
+        finally:
+            if enabled:
+                gc.enable()
 
     def __next__(self) -> tuple[float, Program]:
         top = self._top
         while top:
             neg, tick, cls, program = top[0]
             if program is None:  # first program of this class: now it is needed
-                first = self._successor(cls, cls)
-                heapq.heapreplace(top, (-self._info[first][0], tick, cls, first))
+                first = self._successor(cls, -1 - cls)
+                heapq.heapreplace(top, (-self._info[id(first)][0], tick, cls, first))
                 continue
-            following = self._successor(cls, program)
+            following = self._succ.get(id(program), _MISSING)
+            if following is _MISSING:
+                following = self._successor(cls, id(program))
             if following is None:
                 heapq.heappop(top)
             else:
-                heapq.heapreplace(top, (-self._info[following][0], self._next_tick(), cls, following))
+                self._tick += 1
+                heapq.heapreplace(top, (-self._info[id(following)][0], self._tick, cls, following))
             self.yielded += 1
             return -neg, program
         raise StopIteration
 
-    def _successor(self, cls: int, program: object) -> Program | None:
-        """The program after ``program`` in class ``cls`` (``program = cls`` asks for the first).
+    def _successor(self, cls: int, key: int) -> Program | None:
+        """The program after the one with ``id`` ``key`` in class ``cls`` (``-1 - cls``: the first).
 
-        ``program`` is always either already in the successor table or the
-        class's most recent pop, so popping the class heap gives its successor.
+        That program is always the class's most recent pop (an older one
+        already has its successor recorded), so the heap's top is the answer.
         """
-        succ = self._succ
-        found = succ.get(program, _MISSING)
-        if found is not _MISSING:
-            return found
         heap = self._heaps[cls]
         if heap is None:
             heap = self._heaps[cls] = self._placeholders(cls)
-        info = self._info
+        info, succ = self._info, self._succ
         while heap:
             neg, tick, item = heapq.heappop(heap)
             if item.__class__ is tuple:  # placeholder: (rule name, argument classes)
                 name, classes = item
-                children = tuple(self._successor(c, c) for c in classes)
+                children = tuple(self._first(c) for c in classes)
                 built = Program(name, children)
-                logprob = self._logprob(name, children)
-                info[built] = (logprob, cls)
+                logprob = self._rule_logprob[name]
+                for child in children:
+                    logprob += info[id(child)][0]
+                info[id(built)] = (logprob, cls, built)
                 if logprob != -neg:  # cannot happen (SizeTable is exact); stay correct anyway
-                    heapq.heappush(heap, (-logprob, self._next_tick(), built))
+                    heapq.heappush(heap, (-logprob, tick, built))
                     continue
                 item = built
-            succ[program] = item
-            self._push_neighbours(heap, item)
+            succ[key] = item
+            self._push_neighbours(heap, item, cls)
             return item
-        succ[program] = None
+        succ[key] = None
         return None
 
-    def _push_neighbours(self, heap: list, program: Program) -> None:
-        """Push every program made from ``program`` by advancing one child in its class."""
-        info = self._info
-        succ = self._succ
+    def _first(self, cls: int) -> Program:
+        """The most probable program of a non-empty class."""
+        first = self._succ.get(-1 - cls, _MISSING)
+        if first is _MISSING:
+            first = self._successor(cls, -1 - cls)
+        return first
+
+    def _push_neighbours(self, heap: list, program: Program, cls: int) -> None:
+        """Push every program made from ``program`` by advancing one child in its class.
+
+        Left-to-right accumulation of the log-probability (rule, then each
+        child) keeps it bit-identical to :attr:`SizeTable.best`.
+        """
         children = program.children
+        if not children:
+            return
+        info, succ = self._info, self._succ
         name = program.production
-        for i, child in enumerate(children):
-            child_lp, child_cls = info[child]
-            following = succ.get(child, _MISSING)
+        rule_logprob = self._rule_logprob[name]
+        if len(children) == 1:
+            key = id(children[0])
+            following = succ.get(key, _MISSING)
             if following is _MISSING:
-                following = self._successor(child_cls, child)
+                following = self._successor(info[key][1], key)
             if following is None:
-                continue
-            replaced = children[:i] + (following,) + children[i + 1:]
-            candidate = Program(name, replaced)
-            if candidate in info:
-                continue
-            logprob = self._logprob(name, replaced)
-            info[candidate] = (logprob, info[program][1])
+                return
+            candidate = Program(name, (following,))
+            logprob = rule_logprob + info[id(following)][0]
+            info[id(candidate)] = (logprob, cls, candidate)
             self._tick += 1
             heapq.heappush(heap, (-logprob, self._tick, candidate))
-
-    def _logprob(self, name: str, children: tuple[Program, ...]) -> float:
-        """``rule + child_1 + child_2 + ...``, accumulated left to right like SizeTable.best."""
-        value = self._rule_logprob[name]
-        info = self._info
-        for child in children:
-            value += info[child][0]
-        return value
+            return
+        seen = self._seen
+        ids = tuple(map(id, children))
+        for i, key in enumerate(ids):
+            following = succ.get(key, _MISSING)
+            if following is _MISSING:
+                following = self._successor(info[key][1], key)
+            if following is None:
+                continue
+            new_ids = (*ids[:i], id(following), *ids[i + 1:])
+            if (name, new_ids) in seen:
+                continue
+            seen.add((name, new_ids))
+            logprob = rule_logprob
+            for child in new_ids:
+                logprob += info[child][0]
+            candidate = Program(name, (*children[:i], following, *children[i + 1:]))
+            info[id(candidate)] = (logprob, cls, candidate)
+            self._tick += 1
+            heapq.heappush(heap, (-logprob, self._tick, candidate))
 
     def _placeholders(self, cls: int) -> list:
         """The initial heap of class ``cls``: one entry per rule and split of the size.
@@ -164,7 +211,8 @@ class HeapSearch:
         heap = []
         for name, logprob, args in self._rules[x]:
             for key, classes in _splits(args, size - 1, logprob, best, width):
-                heap.append((-key, self._next_tick(), (name, classes)))
+                self._tick += 1
+                heap.append((-key, self._tick, (name, classes)))
         heapq.heapify(heap)
         return heap
 

@@ -19,7 +19,6 @@ Spec usage::
 
 from __future__ import annotations
 
-import itertools
 import random
 import time
 from typing import Iterator, Sequence
@@ -69,7 +68,7 @@ class EnumerativeSynthesizer:
         deadline = None if self.options.time_limit is None else time.monotonic() + self.options.time_limit
         left = budget
         while left > 0:
-            batch = [program for _, program in itertools.islice(search, min(self.options.batch_size, left))]
+            batch = [program for _, program in search.take(min(self.options.batch_size, left))]
             if not batch:
                 return
             left -= len(batch)
