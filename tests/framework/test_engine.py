@@ -185,3 +185,8 @@ def test_selector_needing_an_empty_split_stops_before_any_work(tmp_path, capsys)
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 2
     assert "population.selector: 'select-accuracy' needs a non-empty 'select' split" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_tensorboard_events_when_the_extra_is_installed(straight_run):
+    pytest.importorskip("torch.utils.tensorboard")
+    assert list((straight_run / "tensorboard").glob("events.out.tfevents.*"))
