@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--head-repeats", type=int, default=30)
     parser.add_argument("--step-repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch CPU threads (default: all cores)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch CPU threads (default: all)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)

@@ -125,7 +125,8 @@ def _deterministic(device: torch.device) -> Iterator[None]:
     if device.type != "cpu":
         yield
         return
-    previous, previous_warn = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
+    previous = torch.are_deterministic_algorithms_enabled()
+    previous_warn = torch.is_deterministic_algorithms_warn_only_enabled()
     torch.use_deterministic_algorithms(True, warn_only=True)
     try:
         yield
@@ -219,7 +220,8 @@ def train(
                 loss_value = loss.item()
                 step += 1
                 if not math.isfinite(loss_value):
-                    return _failed(epoch_losses, started, f"loss became {loss_value} at step {step} (epoch {epoch + 1})")
+                    reason = f"loss became {loss_value} at step {step} (epoch {epoch + 1})"
+                    return _failed(epoch_losses, started, reason)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()

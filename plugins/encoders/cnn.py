@@ -5,7 +5,6 @@ A cheaper alternative to ``pixelshuffle-vit`` for images of any size.
 
 from __future__ import annotations
 
-import torch
 from attrs import field, frozen
 from attrs.validators import deep_iterable, gt, instance_of
 from torch import nn

@@ -27,10 +27,15 @@ def register_injectors() -> list[PluginInfo]:
             "gssnn", "injector", build_gssnn_injector, GSSNNInjectorOptions,
             "the paper's sin-cos positions plus tiled encoder chunks (faithful = original's quirks)",
         ),
-        PluginInfo("learned", "injector", build_learned_injector, NoOptions, "learned id and port embeddings plus chunks"),
+        PluginInfo(
+            "learned", "injector", build_learned_injector, NoOptions, "learned id and port embeddings plus chunks"
+        ),
         PluginInfo(
             "laplacian", "injector", build_laplacian_injector, LaplacianInjectorOptions,
             "Laplacian-eigenvector positions plus chunks",
         ),
-        PluginInfo("none", "injector", build_broadcast_injector, NoOptions, "control: encoder vector on every node, zero edges"),
+        PluginInfo(
+            "none", "injector", build_broadcast_injector, NoOptions,
+            "control: encoder vector on every node, zero edges",
+        ),
     ]

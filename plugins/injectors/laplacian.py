@@ -25,7 +25,8 @@ def laplacian_positions(graph: GraphIndex, k: int) -> torch.Tensor:
     """
     n = graph.num_nodes
     adjacency = torch.zeros(n, n, dtype=torch.float64)
-    adjacency.index_put_((graph.edge_index[0], graph.edge_index[1]), torch.ones(graph.edge_index.shape[1], dtype=torch.float64), accumulate=True)
+    ones = torch.ones(graph.edge_index.shape[1], dtype=torch.float64)
+    adjacency.index_put_((graph.edge_index[0], graph.edge_index[1]), ones, accumulate=True)
     inv_sqrt_degree = adjacency.sum(1).clamp(min=1e-12).rsqrt()
     laplacian = torch.eye(n, dtype=torch.float64) - inv_sqrt_degree[:, None] * adjacency * inv_sqrt_degree[None, :]
     _, vectors = torch.linalg.eigh(laplacian)

@@ -5,7 +5,16 @@ import pytest
 import torch
 from rich.console import Console
 
-from framework import GSSNN, GraphIndex, TrainingOptions, TrainingProgress, UsageError, resolve_device, seed_everything, train
+from framework import (
+    GSSNN,
+    GraphIndex,
+    TrainingOptions,
+    TrainingProgress,
+    UsageError,
+    resolve_device,
+    seed_everything,
+    train,
+)
 from framework.nn.testing import example_graphs
 from framework.task import Split, TaskData
 from framework.training import binary_scores
@@ -27,7 +36,8 @@ def separable(n=48, seed=0) -> TaskData:
 def gssnn(seed=0) -> GSSNN:
     seed_everything(seed)
     index = GraphIndex.from_port_graph(example_graphs()["tree9"])
-    return GSSNN(build_mlp(MLPOptions(hidden=[16]), (4,), 16), GSSNNInjector(index, 16, 10), build_gine(GINEOptions(dropout=0.0), 16), 16)
+    encoder = build_mlp(MLPOptions(hidden=[16]), (4,), 16)
+    return GSSNN(encoder, GSSNNInjector(index, 16, 10), build_gine(GINEOptions(dropout=0.0), 16), 16)
 
 
 def test_training_reduces_the_loss_and_learns():
@@ -78,7 +88,8 @@ def test_empty_select_split_gives_no_score():
 
 def test_progress_reports_every_step():
     calls = []
-    train(gssnn(), separable(), TrainingOptions(epochs=2, batch_size=10), device=CPU, seed=0, progress=lambda *a: calls.append(a))
+    options = TrainingOptions(epochs=2, batch_size=10)
+    train(gssnn(), separable(), options, device=CPU, seed=0, progress=lambda *a: calls.append(a))
     assert [c[0] for c in calls] == list(range(1, 9)) and {c[1] for c in calls} == {8}
     assert all(math.isfinite(c[2]) and 0 <= c[3] <= 1 for c in calls)
 
@@ -86,7 +97,8 @@ def test_progress_reports_every_step():
 def test_rich_progress_renders_a_bar():
     buffer = io.StringIO()
     with TrainingProgress(console=Console(file=buffer, width=120)) as bars:
-        train(gssnn(), separable(), TrainingOptions(epochs=1), device=CPU, seed=0, progress=bars.callback("candidate 3"))
+        progress = bars.callback("candidate 3")
+        train(gssnn(), separable(), TrainingOptions(epochs=1), device=CPU, seed=0, progress=progress)
     assert "candidate 3" in buffer.getvalue() and "4/4" in buffer.getvalue()
 
 

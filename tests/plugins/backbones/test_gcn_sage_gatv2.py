@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from torch.nn import functional as F
 
 from framework import GraphIndex, UsageError
 from framework.nn.testing import example_graphs
@@ -48,10 +49,8 @@ def test_gatv2_single_head_by_hand(setup):
         for i in range(n):
             sources = [(j, layer.edge(e[b, m])) for m, (j, t) in enumerate(graph.edge_index.T.tolist()) if t == i]
             sources.append((i, torch.zeros(8, dtype=torch.float64)))
-            scores = torch.stack([
-                (layer.attention[0] * torch.nn.functional.leaky_relu(layer.source(x[b, j]) + layer.target(x[b, i]) + ee, 0.2)).sum()
-                for j, ee in sources
-            ])
+            pre = [layer.source(x[b, j]) + layer.target(x[b, i]) + ee for j, ee in sources]
+            scores = torch.stack([(layer.attention[0] * F.leaky_relu(p, 0.2)).sum() for p in pre])
             alpha = scores.softmax(0)
             expected = sum(a * layer.source(x[b, j]) for a, (j, _) in zip(alpha, sources)) + layer.bias
             torch.testing.assert_close(out[b, i], expected)

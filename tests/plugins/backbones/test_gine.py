@@ -22,7 +22,8 @@ def test_gine_matches_the_formula(name):
     model = build_gine(GINEOptions(depth=2, dropout=0.0, eps=0.25), 16).double()
     x = torch.randn(3, graph.num_nodes, 16, dtype=torch.float64)
     e = torch.randn(3, 2 * graph.num_edges, 16, dtype=torch.float64)
-    expected = dense_gine_layer(model.layers[1], dense_gine_layer(model.layers[0], x, graph.edge_index, e), graph.edge_index, e)
+    hidden = dense_gine_layer(model.layers[0], x, graph.edge_index, e)
+    expected = dense_gine_layer(model.layers[1], hidden, graph.edge_index, e)
     torch.testing.assert_close(model(x, graph.edge_index, e), expected)
 
 

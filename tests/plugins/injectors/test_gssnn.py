@@ -74,7 +74,8 @@ def test_exact_mode_matches_the_description(name):
         nodes, edges = transcribe_exact(graph, x[b].tolist())
         expected_nodes = torch.tensor([nodes[a] for a in graph.node_ids], dtype=torch.float64)
         torch.testing.assert_close(node_feats[b], expected_nodes, atol=1e-6, rtol=0)
-        expected_edges = torch.tensor([edges[int(index.edge_ids[e])] for e in index.edge_of_message], dtype=torch.float64)
+        carried = index.edge_ids[index.edge_of_message].tolist()
+        expected_edges = torch.tensor([edges[i] for i in carried], dtype=torch.float64)
         torch.testing.assert_close(edge_feats[b], expected_edges, atol=1e-6, rtol=0)
 
 
@@ -147,5 +148,6 @@ def test_width_must_suit_the_sincos_code():
 
 def test_factory_and_options():
     graph = port_graph(5)
-    injector = build_gssnn_injector(GSSNNInjectorOptions(faithful=True), GraphIndex.from_port_graph(graph), D, graph.max_conn)
+    index = GraphIndex.from_port_graph(graph)
+    injector = build_gssnn_injector(GSSNNInjectorOptions(faithful=True), index, D, graph.max_conn)
     assert injector.faithful and "faithful=True" in repr(injector)
