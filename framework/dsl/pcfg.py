@@ -25,6 +25,7 @@ application counting as one node.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import math
 import random
 from collections import Counter
@@ -183,6 +184,10 @@ class ProductionTable:
     rules: tuple[tuple[Rule, ...], ...]
     #: production name -> index of the nonterminal it produces
     nonterminal_of: Mapping[str, int]
+
+    def fingerprint(self) -> str:
+        """A short digest of the PCFG, equal for equal tables in any process (for checkpoints)."""
+        return hashlib.sha256(repr((self.nonterminals, self.start, self.rules)).encode()).hexdigest()[:16]
 
     def index(self, nonterminal: str | None) -> int:
         """Index of ``nonterminal`` (the start one when ``None``)."""

@@ -8,7 +8,10 @@ the same grammar gives the same sequence.
 Across calls it continues where it stopped as long as the grammar (its
 productions and weights) is unchanged, and restarts on a new grammar version:
 the order depends on the weights, and a program seen under the old version is
-the explorer's business to skip (it dedupes by output).
+the explorer's business to skip (it dedupes by output). For checkpoints,
+:meth:`EnumerativeSynthesizer.state` says where it stands (JSON-able) and
+:meth:`~EnumerativeSynthesizer.restore` puts a fresh synthesizer back there,
+so a resumed run proposes what an uninterrupted one would.
 
 Spec usage::
 
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from attrs import field, frozen
 from attrs.validators import ge, gt, instance_of, le, optional
@@ -53,6 +56,18 @@ class EnumerativeSynthesizer:
         self.options = options
         self._table: ProductionTable | None = None
         self._search: HeapSearch | None = None
+        self._resume: tuple[str, int] | None = None  # (grammar fingerprint, programs to skip)
+
+    def state(self) -> dict[str, Any]:
+        """Where the enumeration stands: the grammar's fingerprint and the programs taken."""
+        if self._search is None or self._table is None:
+            return {}
+        return {"grammar": self._table.fingerprint(), "position": self._search.yielded}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Continue from :meth:`state` on the next call, if that call's grammar is the same one."""
+        self._table = self._search = None
+        self._resume = (state["grammar"], int(state["position"])) if state else None
 
     def propose(
         self, grammar: Grammar, population: Sequence[Program], budget: int, rng: random.Random
@@ -64,6 +79,9 @@ class EnumerativeSynthesizer:
         table = compile_table(grammar)
         if self._search is None or table != self._table:
             self._table, self._search = table, HeapSearch(table, self.options.max_size)
+            if self._resume is not None and self._resume[0] == table.fingerprint():
+                _skip(self._search, self._resume[1])
+            self._resume = None
         search = self._search
         deadline = None if self.options.time_limit is None else time.monotonic() + self.options.time_limit
         left = budget
@@ -75,3 +93,12 @@ class EnumerativeSynthesizer:
             yield batch
             if deadline is not None and time.monotonic() >= deadline:
                 return
+
+
+def _skip(search: HeapSearch, count: int) -> None:
+    """Advance ``search`` by ``count`` programs (replaying a checkpointed position)."""
+    while count > 0:
+        taken = len(search.take(min(count, 65536)))
+        if not taken:
+            return
+        count -= taken

@@ -92,3 +92,13 @@ def test_sizes_and_counts_are_validated():
         run(["enumerate", "--grammar", GRAPH_FILE, "--max-size", "0"])
     with pytest.raises(SystemExit):
         run(["sample", "--grammar", GRAPH_FILE, "--count", "0"])
+
+
+def test_wired_into_the_framework_command(capsys):
+    from framework.cli import main
+
+    assert main(["dsl", "enumerate", "--grammar", GRAPH_FILE, "--count", "3"]) == 0
+    assert [line.split("\t")[1] for line in capsys.readouterr().out.splitlines()] == [
+        "identity", "(next_port identity)", "(prev_port identity)"]
+    assert main(["dsl", "sample", "--grammar", GRAPH_FILE, "--temperature", "-1"]) == 2
+    assert "temperature must be" in capsys.readouterr().err

@@ -63,3 +63,23 @@ def test_options_are_validated():
         EnumerativeOptions(max_size=10_000)
     with pytest.raises(ValueError):
         EnumerativeOptions(time_limit=0)
+
+
+def test_state_and_restore_continue_a_checkpointed_enumeration():
+    import json
+
+    first = EnumerativeSynthesizer(EnumerativeOptions(batch_size=40))
+    assert first.state() == {}
+    flatten(first.propose(GRAPH, [], 150, random.Random(0)))
+    state = json.loads(json.dumps(first.state()))
+    assert state["position"] == 150
+    expected = flatten(first.propose(GRAPH, [], 100, random.Random(0)))
+
+    resumed = EnumerativeSynthesizer(EnumerativeOptions(batch_size=40))
+    resumed.restore(state)
+    assert flatten(resumed.propose(GRAPH, [], 100, random.Random(0))) == expected
+
+    other = GRAPH.with_logprobs({n: -0.3 * i for i, n in enumerate(GRAPH.productions)})
+    fresh = EnumerativeSynthesizer()
+    fresh.restore(state)  # a checkpoint of another grammar: start from the top
+    assert flatten(fresh.propose(other, [], 20, random.Random(0))) == heap_order(other, 20)
