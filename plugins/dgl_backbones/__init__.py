@@ -3,7 +3,7 @@
 Each has the native backbone's call signature, options and update rule (see
 each module for the exact correspondence and the one difference: DGL's GATv2
 takes no edge features), so a spec switches between ``gine`` and ``dgl-gine``
-by name alone, and ``tests/dgl`` uses DGL as an independent oracle for the
+by name alone, and ``tests/dgl_env`` uses DGL as an independent oracle for the
 native layers.
 
 They are always registered, so ``framework plugins`` lists them, but DGL is

@@ -19,14 +19,14 @@ import torch
 from torch import nn
 
 from framework import UsageError
-from framework_plugins.dgl_backbones._loader import require_dgl
 
 
 @functools.lru_cache(maxsize=64)
 def _block_graph(
     edges: tuple[tuple[int, ...], tuple[int, ...]], num_nodes: int, batch: int, self_loops: bool, device: str
 ) -> Any:
-    dgl = require_dgl("dgl")
+    import dgl  # importable: require_dgl() passed when the layer was built
+
     src, dst = (torch.tensor(row, dtype=torch.long) for row in edges)
     offsets = torch.arange(batch).mul_(num_nodes)[:, None]
     src, dst = (src[None, :] + offsets).reshape(-1), (dst[None, :] + offsets).reshape(-1)

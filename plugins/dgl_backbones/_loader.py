@@ -37,8 +37,11 @@ def dgl_import_error() -> str | None:
     """
     if "dgl.nn.pytorch" in sys.modules:
         return None
-    if importlib.util.find_spec("dgl") is None:
+    spec = importlib.util.find_spec("dgl")
+    if spec is None:
         return "No module named 'dgl'"
+    if spec.origin is None:  # a namespace package: some folder named dgl/ on sys.path
+        return f"'dgl' is only a folder without __init__.py ({', '.join(spec.submodule_search_locations)})"
     try:
         probe = subprocess.run(
             [sys.executable, "-c", _PROBE, json.dumps(sys.path)],

@@ -6,7 +6,7 @@ Same update as the native ``gine`` (Hu et al. 2020; arXiv 2303.03340):
     h_i' = \mathrm{Linear}\Big((1 + \epsilon)\, h_i + \sum_{j \to i} \mathrm{ReLU}(h_j + e_{ji})\Big)
 
 computed by ``dgl.nn.pytorch.GINEConv(apply_func=Linear(D, D), init_eps=eps)``.
-Its main use is as an independent oracle: ``tests/dgl`` loads the native
+Its main use is as an independent oracle: ``tests/dgl_env`` loads the native
 model's weights here (:func:`from_native_gine_state`) and requires equal
 outputs and gradients.
 """

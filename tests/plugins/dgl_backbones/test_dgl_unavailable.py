@@ -7,15 +7,13 @@ A fake ``dgl`` package on ``sys.path`` stands in for a broken or crashing DGL.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 import textwrap
 
 import pytest
 
 from framework import UsageError
+from framework.plugins import build_registry
 from framework_plugins.dgl_backbones import (
     DglGATv2Options,
     DglGCNOptions,
@@ -54,24 +52,26 @@ def fake_dgl(tmp_path, monkeypatch):
     dgl_import_error.cache_clear()
 
 
-def test_listing_lists_all_four_without_importing_dgl(tmp_path):
+def test_listing_lists_all_four_without_importing_dgl(tmp_path, monkeypatch):
     marker = tmp_path / "imported"
     (tmp_path / "dgl").mkdir()
     (tmp_path / "dgl" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
-    code = "import sys; from framework.cli import main; sys.exit(main(['plugins', '--json']))"
-    env = {**os.environ, "PYTHONPATH": str(tmp_path), "FRAMEWORK_LOAD_PLUGINS": "dgl_backbones"}
-    listed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    rows = {row["name"]: row for row in json.loads(listed.stdout) if row["kind"] == "backbone"}
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("FRAMEWORK_LOAD_PLUGINS", "dgl_backbones")
+    monkeypatch.delitem(sys.modules, "dgl", raising=False)
+    for name in [m for m in sys.modules if m.startswith("framework_plugins.dgl_backbones")]:
+        monkeypatch.delitem(sys.modules, name)  # so the entry point imports the package afresh
+    rows = {r.info.name: r for r in build_registry().all() if r.info.kind == "backbone"}
     assert sorted(rows) == sorted(BUILDERS)
-    assert all("scripts/dgl-env" in row["summary"] for row in rows.values())
-    assert not marker.exists(), "listing plugins imported dgl"
+    assert all("scripts/dgl-env" in r.info.summary for r in rows.values())
+    assert not marker.exists(), "importing or listing the plugins imported dgl"
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 def test_building_without_dgl_says_why_and_what_to_do(name):
     reason = dgl_import_error()
     if reason is None:
-        pytest.skip("dgl imports here: the DGL tests (tests/dgl) cover this venv")
+        pytest.skip("dgl imports here: the DGL tests (tests/dgl_env) cover this venv")
     build, options = BUILDERS[name]
     with pytest.raises(UsageError) as caught:
         build(options(), 16)
@@ -94,3 +94,16 @@ def test_a_dgl_that_kills_the_interpreter_is_contained(fake_dgl):
     with pytest.raises(UsageError, match=r"import dgl killed the interpreter \(SIGABRT\)"):
         build_dgl_sage(DglSAGEOptions(), 8)
 
+
+
+def test_a_folder_named_dgl_is_not_dgl(tmp_path, monkeypatch):
+    if "dgl" in sys.modules:
+        pytest.skip("a real dgl is already imported in this process")
+    (tmp_path / "dgl").mkdir()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    dgl_import_error.cache_clear()
+    try:
+        assert dgl_import_error() == f"'dgl' is only a folder without __init__.py ({tmp_path / 'dgl'})"
+    finally:
+        monkeypatch.undo()
+        dgl_import_error.cache_clear()
