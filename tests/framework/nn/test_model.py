@@ -95,3 +95,26 @@ def test_the_paper_head_trains_on_graph_domain_graphs():
         m = GSSNN(build_mlp(MLPOptions(hidden=[8]), (3,), D), injector, build_gine(GINEOptions(), D), D)
         result = train(m, data, TrainingOptions(epochs=1), device=torch.device("cpu"), seed=0)
         assert result.failed is None and result.train_accuracy is not None
+
+
+def test_every_combination_runs_under_bf16_autocast():
+    """The trainer autocasts to bf16 on CUDA; CPU autocast exercises the same dtype mixing."""
+    from framework.plugins import build_registry
+
+    registry = build_registry()
+    index = GraphIndex.from_port_graph(example_graphs()["cyclic"])
+    encoder = registry.get("encoder", "mlp").info
+    for injector_name in registry.names("injector"):
+        injector = registry.get("injector", injector_name).info
+        for backbone_name in [n for n in registry.names("backbone") if not n.startswith("dgl-")]:
+            backbone = registry.get("backbone", backbone_name).info
+            m = GSSNN(
+                encoder.factory(encoder.options(hidden=(8,)), (3,), D),
+                injector.factory(injector.options(), index, D, 10),
+                backbone.factory(backbone.options(depth=2), D),
+                D,
+            )
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                out = m(torch.randn(4, 3))
+            out.float().sum().backward()
+            assert torch.isfinite(out.float()).all(), (injector_name, backbone_name)
