@@ -249,10 +249,9 @@ class SizeTable:
     addition is monotone, so it equals the log-probability of the best
     program bit for bit. The heap search relies on that.
 
-    ``prefix_best[x][r][i][b]`` (and ``suffix_total``) are the per-rule
-    partial sums the two users need: the best log-probability of the rule's
-    first ``i`` arguments using ``b`` nodes in all, and the total mass of its
-    arguments from ``i`` on using ``b`` nodes.
+    ``suffix_total[x][r][i][b]`` is the total mass of rule ``r``'s arguments
+    from ``i`` on using ``b`` nodes in all, what :func:`sample_program` draws
+    argument sizes from (``_prefix_best`` is its counterpart for ``best``).
     """
 
     def __init__(self, table: ProductionTable, max_size: int) -> None:
@@ -264,8 +263,8 @@ class SizeTable:
         width = max_size + 1
         self.best = [[NEG_INF] * width for _ in range(n)]
         self.total = [[NEG_INF] * width for _ in range(n)]
-        # prefix_best[x][r][i][b], i = 0..k: best of args[:i] with b nodes (before the rule's own)
-        self.prefix_best = [
+        # _prefix_best[x][r][i][b], i = 0..k: rule + best of args[:i] with b nodes (before the rule's own)
+        self._prefix_best = [
             [[[NEG_INF] * width for _ in range(len(args) + 1)] for (_, _, args) in rules]
             for rules in table.rules
         ]
@@ -276,10 +275,12 @@ class SizeTable:
         ]
         for x, rules in enumerate(table.rules):
             for r, (_, logprob, args) in enumerate(rules):
-                self.prefix_best[x][r][0][0] = logprob
+                self._prefix_best[x][r][0][0] = logprob
                 self.suffix_total[x][r][len(args)][0] = 0.0
         for size in range(1, width):
             self._fill(size)
+        #: cumulative distributions :func:`sample_program` has needed, by situation
+        self.draws: dict[tuple, list[float]] = {}
 
     def _fill(self, size: int) -> None:
         """Fill every entry for ``size`` (all smaller sizes are done)."""
@@ -289,7 +290,7 @@ class SizeTable:
             top = NEG_INF
             mass = []
             for r, (_, _, args) in enumerate(rules):
-                prefix = self.prefix_best[x][r]
+                prefix = self._prefix_best[x][r]
                 for i, arg in enumerate(args):
                     # best of args[:i+1] in `budget` nodes: extend a prefix by argument i
                     row, arg_best, value = prefix[i], best[arg], NEG_INF
@@ -319,15 +320,20 @@ class SizeTable:
 # ---------------------------------------------------------------------------
 
 
-def _draw(rng: random.Random, logweights: Sequence[float]) -> int:
-    """Index drawn with probability proportional to ``exp(logweights)``."""
+def _cumulative(logweights: Sequence[float]) -> list[float]:
+    """Running sums of ``exp(logweights)`` (shifted by the maximum), for drawing by bisection."""
     top = max(logweights)
     cumulative = []
     acc = 0.0
     for w in logweights:
         acc += math.exp(w - top) if w != NEG_INF else 0.0
         cumulative.append(acc)
-    return min(bisect.bisect_right(cumulative, rng.random() * acc), len(cumulative) - 1)
+    return cumulative
+
+
+def _draw(rng: random.Random, cumulative: list[float]) -> int:
+    """Index drawn with probability proportional to the steps of ``cumulative``."""
+    return min(bisect.bisect_right(cumulative, rng.random() * cumulative[-1]), len(cumulative) - 1)
 
 
 def sample_program(
@@ -340,7 +346,8 @@ def sample_program(
 
     Exact, not rejection: the size is drawn from the mass table first, then
     each rule and each argument's size given what is left. ``max_size``
-    defaults to (and may not exceed) the table's.
+    defaults to (and may not exceed) the table's. The distributions drawn
+    from are computed once per table and kept in ``sizes``.
 
     :raises NoProgramError: the nonterminal has no program that small.
     """
@@ -354,22 +361,34 @@ def sample_program(
         raise NoProgramError(
             f"nonterminal {table.nonterminals[x]!r} derives no program of at most {cap} nodes"
         )
-    return _sample_exact(sizes, rng, x, 1 + _draw(rng, masses))
+    key = ("size", x, cap)
+    cumulative = sizes.draws.get(key)
+    if cumulative is None:
+        cumulative = sizes.draws[key] = _cumulative(masses)
+    return _sample_exact(sizes, rng, x, 1 + _draw(rng, cumulative))
 
 
 def _sample_exact(sizes: SizeTable, rng: random.Random, x: int, size: int) -> Program:
     """A program of nonterminal ``x`` with exactly ``size`` nodes (one must exist)."""
+    draws = sizes.draws
     rules = sizes.table.rules[x]
     budget = size - 1
     suffixes = sizes.suffix_total[x]
-    r = _draw(rng, [rule[1] + suffixes[i][0][budget] for i, rule in enumerate(rules)])
+    cumulative = draws.get((x, size))
+    if cumulative is None:
+        cumulative = draws[(x, size)] = _cumulative(
+            [rule[1] + suffixes[i][0][budget] for i, rule in enumerate(rules)])
+    r = _draw(rng, cumulative)
     name, _, args = rules[r]
-    suffix = suffixes[r]
     children = []
     for i, arg in enumerate(args):
-        arg_total, rest = sizes.total[arg], suffix[i + 1]
-        weights = [arg_total[part] + rest[budget - part] for part in range(1, budget + 1)]
-        part = 1 + _draw(rng, weights)
+        key = (x, r, i, budget)
+        cumulative = draws.get(key)
+        if cumulative is None:
+            arg_total, rest = sizes.total[arg], suffixes[r][i + 1]
+            cumulative = draws[key] = _cumulative(
+                [arg_total[part] + rest[budget - part] for part in range(1, budget + 1)])
+        part = 1 + _draw(rng, cumulative)
         children.append(_sample_exact(sizes, rng, arg, part))
         budget -= part
     return Program(name, tuple(children))
