@@ -64,7 +64,10 @@ def build_dgl_gine(options: DglGINEOptions, dim: int) -> DglGINE:
 
 
 def from_native_gine_state(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """A native ``gine`` state dict renamed for :class:`DglGINE`'s ``load_state_dict``.
+    """A native ``gine`` backbone's state dict renamed for :class:`DglGINE`'s ``load_state_dict``.
+
+    Pass the backbone's own state dict, not a whole model's (whose other
+    ``*.linear.*`` keys would be renamed too).
 
     ``layers.{l}.linear.*`` becomes ``layers.{l}.conv.apply_func.*`` and
     ``layers.{l}.eps`` becomes ``layers.{l}.conv.eps``; values are shared, not copied.
