@@ -16,7 +16,7 @@ from attrs import field, frozen
 from attrs.validators import and_, ge, gt, instance_of, lt
 from torch import nn
 
-from framework import Backbone, check_activation, gather_nodes, scatter_sum
+from framework import Backbone, check_activation, gather_nodes
 
 
 class GINEConv(nn.Module):
@@ -49,9 +49,9 @@ class GINEConv(nn.Module):
         self.eps.data.fill_(self.initial_eps)
 
     def forward(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor) -> torch.Tensor:
-        messages = torch.relu(gather_nodes(x, edge_index[0]) + edge_attr)
-        aggregated = scatter_sum(messages, edge_index[1], x.shape[1])
-        return self.linear((1 + self.eps) * x + aggregated)
+        messages = (gather_nodes(x, edge_index[0]) + edge_attr).relu_()
+        # index_add onto the self term: the sum of messages is never materialised on its own.
+        return self.linear(torch.index_add((1 + self.eps) * x, 1, edge_index[1], messages))
 
     def __repr__(self) -> str:
         return f"GINEConv({self.dim}, {self.dim})"
