@@ -51,7 +51,7 @@ def main() -> None:
 
     def raw() -> object:
         return stitch_core.compress(texts, iterations=args.iterations, max_arity=args.max_arity,
-                                    no_curried_metavars=True, no_curried_bodies=True)
+                                    no_curried_metavars=True, no_curried_bodies=True, no_mismatch_check=True)
 
     def plugin() -> object:
         return learner.compress(grammar, programs)

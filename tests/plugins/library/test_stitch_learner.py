@@ -215,3 +215,21 @@ def test_holes_lost_in_expansion_are_rejected():
     result = StitchLearner().compress(grammar, programs)
     assert [i.body for i in result.inventions] == [P("pop", (P("identity"),))]
     check_preserves(grammar, programs, result)
+
+
+def test_nested_uses_of_a_multi_use_abstraction():
+    """Found by hypothesis: stitch's utility self-check panics on this corpus; the rewrite is sound."""
+    texts = [
+        "(func (func (push (push identity)) (func (push identity) (push identity)))"
+        " (func (push (push identity)) (func (push identity) (push identity))))",
+        "(push identity)",
+        "(push identity)",
+        "(func (push identity) (push identity))",
+    ]
+    with pytest.raises(stitch_core.StitchException, match="left == right"):
+        stitch_core.compress(texts, iterations=1, max_arity=1, **FIRST_ORDER)
+    programs = [GRAPH.parse(text) for text in texts]
+    result = StitchLearner(StitchOptions(iterations=1, max_arity=1)).compress(GRAPH, programs)
+    assert [i.body for i in result.inventions] == [P("func", (hole(0), hole(0)))]
+    assert result.ratio > 1.0
+    check_preserves(GRAPH, programs, result)
