@@ -23,7 +23,7 @@ from framework.dsl.pcfg import (
     shrink_spread,
 )
 from framework.dsl.program import Program, depth, log_probability, mass, size
-from framework.errors import FrameworkError, UsageError
+from framework.errors import FrameworkError, OptionError, UsageError
 from framework.explore import ExploreResult, ExploreStats, Found, Replacement, explore
 from framework.graph import PortGraph
 from framework.hookspecs import hookimpl, hookspec
@@ -48,7 +48,6 @@ _LAZY = {
     "dropout": "framework.nn",
     "gather_chunks": "framework.nn",
     "gather_nodes": "framework.nn",
-    "message_ids_and_ports": "framework.nn",
     "scatter_mean": "framework.nn",
     "scatter_softmax": "framework.nn",
     "scatter_sum": "framework.nn",
@@ -93,6 +92,7 @@ __all__ = [
     "KINDS",
     "FrameworkError",
     "NoOptions",
+    "OptionError",
     "PluginError",
     "PluginInfo",
     "PortGraph",
@@ -120,7 +120,6 @@ __all__ = [
     "dropout",
     "gather_chunks",
     "gather_nodes",
-    "message_ids_and_ports",
     "resolve_device",
     "scatter_mean",
     "scatter_softmax",

@@ -17,3 +17,22 @@ class UsageError(FrameworkError):
     """Bad input from the user: a spec, a grammar, a program, an option."""
 
     exit_code = 2
+
+
+class OptionError(ValueError):
+    """A plugin option's validator rejected a value.
+
+    Raise it from an attrs validator with the attribute, so that the spec
+    reports the option's full TOML path (``task.target: unknown target ...``)::
+
+        def _check_target(instance, attribute, value):
+            if value not in TARGETS:
+                raise OptionError(f"unknown target {value!r}; valid: {', '.join(TARGETS)}", attribute)
+    """
+
+    def __init__(self, message: str, attribute: object) -> None:
+        super().__init__(message, attribute)
+        self.message, self.attribute = message, attribute
+
+    def __str__(self) -> str:
+        return self.message

@@ -40,7 +40,7 @@ import numpy as np
 from attrs import field, frozen
 from attrs.validators import ge, instance_of
 
-from framework import Split, TaskData, UsageError
+from framework import OptionError, Split, TaskData, UsageError
 
 from .raven_generate import (
     MATRIX_TYPES,
@@ -57,24 +57,25 @@ from .seeds import SPLITS
 CACHE_FORMAT = 1
 
 
-def _check_target(_instance: Any, _attribute: Any, value: str) -> None:
+def _check_target(_instance: Any, attribute: Any, value: str) -> None:
     if value not in TARGETS:
-        raise ValueError(f"unknown raven target {value!r}; valid targets: {', '.join(TARGETS)}")
+        raise OptionError(f"unknown raven target {value!r}; valid targets: {', '.join(TARGETS)}", attribute)
 
 
-def _check_matrix_types(_instance: Any, _attribute: Any, value: Mapping[str, float]) -> None:
+def _check_matrix_types(_instance: Any, attribute: Any, value: Mapping[str, float]) -> None:
     for name, weight in value.items():
         if name in UNSUPPORTED_MATRIX_TYPES:
-            raise ValueError(
+            raise OptionError(
                 f"matrix type {name!r} is not offered: {UNSUPPORTED_MATRIX_TYPES[name]}; "
-                f"valid matrix types: {', '.join(MATRIX_TYPES)}"
+                f"valid matrix types: {', '.join(MATRIX_TYPES)}",
+                attribute,
             )
         if name not in MATRIX_TYPES:
-            raise ValueError(f"unknown matrix type {name!r}; valid matrix types: {', '.join(MATRIX_TYPES)}")
+            raise OptionError(f"unknown matrix type {name!r}; valid matrix types: {', '.join(MATRIX_TYPES)}", attribute)
         if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not weight >= 0:
-            raise ValueError(f"matrix type {name!r}: weight must be a number >= 0, got {weight!r}")
+            raise OptionError(f"matrix type {name!r}: weight must be a number >= 0, got {weight!r}", attribute)
     if not sum(value.values()) > 0:
-        raise ValueError("matrix_types: at least one weight must be > 0")
+        raise OptionError("matrix_types: at least one weight must be > 0", attribute)
 
 
 _count = [instance_of(int), ge(0)]

@@ -31,7 +31,7 @@ import numpy as np
 from attrs import field, frozen
 from attrs.validators import ge, instance_of
 
-from framework import Split, TaskData
+from framework import OptionError, Split, TaskData
 
 from .seeds import SPLITS, seed_material
 
@@ -43,9 +43,9 @@ PATTERNS = ("left_half", "orientation")
 SQUARE = 4
 
 
-def _check_pattern(_instance: Any, _attribute: Any, value: str) -> None:
+def _check_pattern(_instance: Any, attribute: Any, value: str) -> None:
     if value not in PATTERNS:
-        raise ValueError(f"unknown synthetic pattern {value!r}; valid patterns: {', '.join(PATTERNS)}")
+        raise OptionError(f"unknown synthetic pattern {value!r}; valid patterns: {', '.join(PATTERNS)}", attribute)
 
 
 _count = [instance_of(int), ge(0)]

@@ -140,3 +140,15 @@ def test_any_spec_round_trips(spec):
     data = unstructure_spec(spec)
     assert structure_spec(data) == spec
     assert structure_spec(tomllib.loads(spec_to_toml(spec))) == spec
+
+
+def test_plugin_validator_errors_carry_the_option_path(tmp_path):
+    from framework.plugins import build_registry
+
+    path = tmp_path / "spec.toml"
+    path.write_text("[task]\nplugin = 'synthetic'\npattern = 'diagonal'\n")
+    with pytest.raises(SpecError) as info:
+        load_spec(path, registry=build_registry())
+    assert info.value.problems == [
+        "task.pattern: unknown synthetic pattern 'diagonal'; valid patterns: left_half, orientation"
+    ]
