@@ -17,7 +17,6 @@ from framework.nn.injector import (
     Injector,
     chunk_gather_index,
     gather_chunks,
-    message_ids_and_ports,
     sincos_code,
 )
 from framework.nn.model import GSSNN
@@ -34,7 +33,6 @@ __all__ = [
     "dropout",
     "gather_chunks",
     "gather_nodes",
-    "message_ids_and_ports",
     "scatter_mean",
     "scatter_softmax",
     "scatter_sum",

@@ -8,7 +8,7 @@ Contract of every injector (decided here, relied on by :class:`GSSNN`):
   (a buffer ``[2, M]``, node positions) is what the backbone receives. For
   ordinary injectors it is :attr:`GraphIndex.edge_index` (``M = 2E``); the
   ``gssnn`` injector's ``faithful`` mode uses ``M = 4E`` (the original
-  implementation's doubled edges).
+  implementation's doubled edges, ``copies = 2``).
 
 The helpers below implement the two building blocks of the G-SSNN paper's
 injection (gssnn.md): the sin-cos positional code and the chunk-and-tile
@@ -75,32 +75,40 @@ def gather_chunks(x: torch.Tensor, choice: torch.Tensor) -> torch.Tensor:
     return x.index_select(1, choice.flatten()).view(x.shape[0], *choice.shape)
 
 
-def message_ids_and_ports(graph: GraphIndex) -> tuple[torch.Tensor, torch.Tensor]:
-    """Creation id and port of the undirected edge behind each directed message: ``[M], [M]``."""
-    return graph.edge_ids[graph.edge_of_message], graph.edge_ports[graph.edge_of_message]
-
-
 class Injector(nn.Module):
-    """Base class of feature injectors: holds the message index the backbone uses.
+    """Base class of feature injectors: owns the message index the backbone uses.
+
+    Most injectors compute one feature row per graph *element* (the N nodes,
+    then the E undirected edges, ``[B, N + E, D]``) and let
+    :meth:`split_elements` hand each directed message its edge's row.
 
     Args:
         graph: the candidate's index tensors.
         dim: the encoder output size ``D`` (= the GNN width).
-        edge_index: override of the message index (default: ``graph.edge_index``).
+        copies: how many times each directed message is sent (default: 1;
+            the ``faithful`` G-SSNN injector sends each twice, ``M = 4E``).
 
     Attributes:
-        edge_index: buffer ``[2, M]`` -- pass it to the backbone.
+        edge_index: buffer ``[2, M]``, ``graph.edge_index`` repeated ``copies``
+            times -- pass it to the backbone.
+        element_of_message: buffer ``[M]``, the element row (``N + edge``) of
+            each message.
         num_nodes: ``N``.
     """
 
-    def __init__(self, graph: GraphIndex, dim: int, edge_index: torch.Tensor | None = None) -> None:
+    def __init__(self, graph: GraphIndex, dim: int, copies: int = 1) -> None:
         super().__init__()
         self.dim, self.num_nodes = dim, graph.num_nodes
-        self.register_buffer("edge_index", (graph.edge_index if edge_index is None else edge_index).clone())
+        self.register_buffer("edge_index", graph.edge_index.repeat(1, copies))
+        self.register_buffer("element_of_message", graph.num_nodes + graph.edge_of_message.repeat(copies))
 
     @property
     def num_messages(self) -> int:
         return int(self.edge_index.shape[1])
+
+    def split_elements(self, feats: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Element rows ``[B, N + E, D]`` -> node feats ``[B, N, D]``, message feats ``[B, M, D]``."""
+        return feats[:, : self.num_nodes], feats.index_select(1, self.element_of_message)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError

@@ -50,8 +50,9 @@ class GINEConv(nn.Module):
 
     def forward(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor) -> torch.Tensor:
         messages = (gather_nodes(x, edge_index[0]) + edge_attr).relu_()
+        self_term = (1 + self.eps) * x
         # index_add onto the self term: the sum of messages is never materialised on its own.
-        return self.linear(torch.index_add((1 + self.eps) * x, 1, edge_index[1], messages))
+        return self.linear(torch.index_add(self_term, 1, edge_index[1], messages.to(self_term.dtype)))
 
     def __repr__(self) -> str:
         return f"GINEConv({self.dim}, {self.dim})"

@@ -50,9 +50,8 @@ class GSSNNInjector(Injector):
         self, graph: GraphIndex, dim: int, max_conn: int, faithful: bool = False, temperature: float = 10000.0
     ) -> None:
         repeat = 2 if faithful else 1
-        super().__init__(graph, dim, edge_index=graph.edge_index.repeat(1, repeat))
+        super().__init__(graph, dim, copies=repeat)
         self.faithful = faithful
-        # One row per element (nodes, then undirected edges); messages copy their edge's row.
         ids = torch.cat([graph.node_ids, graph.edge_ids])
         slots = torch.cat([torch.zeros_like(graph.node_ids), graph.edge_ports + 1])
         n_elt = graph.num_nodes + repeat * graph.num_edges
@@ -63,11 +62,9 @@ class GSSNNInjector(Injector):
             ids_for_code, slots_for_code = ids, slots
         self.register_buffer("position", sincos_code(ids_for_code, slots_for_code, dim, temperature))
         self.register_buffer("choice", chunk_gather_index(ids, n_elt, dim))
-        self.register_buffer("element_of_message", graph.num_nodes + graph.edge_of_message.repeat(repeat))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        feats = gather_chunks(x, self.choice) + self.position.to(x.dtype)
-        return feats[:, : self.num_nodes], feats.index_select(1, self.element_of_message)
+        return self.split_elements(gather_chunks(x, self.choice) + self.position.to(x.dtype))
 
     def extra_repr(self) -> str:
         return super().extra_repr() + (", faithful=True" if self.faithful else "")

@@ -12,7 +12,7 @@ from attrs import field, frozen
 from attrs.validators import gt, instance_of
 from torch import nn
 
-from framework import GraphIndex, Injector, chunk_gather_index, gather_chunks, message_ids_and_ports
+from framework import GraphIndex, Injector, chunk_gather_index, gather_chunks
 
 
 def laplacian_positions(graph: GraphIndex, k: int) -> torch.Tensor:
@@ -54,12 +54,11 @@ class LaplacianInjector(Injector):
 
     def __init__(self, graph: GraphIndex, dim: int, max_conn: int, k: int = 8) -> None:
         super().__init__(graph, dim)
-        msg_ids, msg_ports = message_ids_and_ports(graph)
         nodes = laplacian_positions(graph, k)
-        src, dst = graph.edge_index
-        self.register_buffer("spectral", torch.cat([nodes, (nodes[src] + nodes[dst]) / 2]))
-        self.register_buffer("slots", torch.cat([torch.zeros_like(graph.node_ids), msg_ports + 1]))
-        ids = torch.cat([graph.node_ids, msg_ids])
+        edges = (nodes[graph.edge_src] + nodes[graph.edge_dst]) / 2
+        self.register_buffer("spectral", torch.cat([nodes, edges]))
+        self.register_buffer("slots", torch.cat([torch.zeros_like(graph.node_ids), graph.edge_ports + 1]))
+        ids = torch.cat([graph.node_ids, graph.edge_ids])
         self.register_buffer("choice", chunk_gather_index(ids, graph.num_elements, dim))
         self.projection = nn.Linear(k, dim)
         self.port_embedding = nn.Embedding(max_conn + 1, dim)
@@ -70,7 +69,7 @@ class LaplacianInjector(Injector):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         feats = gather_chunks(x, self.choice) + self.projection(self.spectral) + self.port_embedding(self.slots)
-        return feats[:, : self.num_nodes], feats[:, self.num_nodes :]
+        return self.split_elements(feats)
 
 
 @frozen

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from framework import GraphIndex, Injector, NoOptions, chunk_gather_index, gather_chunks, message_ids_and_ports
+from framework import GraphIndex, Injector, NoOptions, chunk_gather_index, gather_chunks
 
 
 class LearnedInjector(Injector):
@@ -25,10 +25,9 @@ class LearnedInjector(Injector):
 
     def __init__(self, graph: GraphIndex, dim: int, max_conn: int) -> None:
         super().__init__(graph, dim)
-        msg_ids, msg_ports = message_ids_and_ports(graph)
-        ids = torch.cat([graph.node_ids, msg_ids])
+        ids = torch.cat([graph.node_ids, graph.edge_ids])
         self.register_buffer("ids", ids)
-        self.register_buffer("slots", torch.cat([torch.zeros_like(graph.node_ids), msg_ports + 1]))
+        self.register_buffer("slots", torch.cat([torch.zeros_like(graph.node_ids), graph.edge_ports + 1]))
         self.register_buffer("choice", chunk_gather_index(ids, graph.num_elements, dim))
         self.id_embedding = nn.Embedding(graph.num_elements, dim)
         self.port_embedding = nn.Embedding(max_conn + 1, dim)
@@ -39,7 +38,7 @@ class LearnedInjector(Injector):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         feats = gather_chunks(x, self.choice) + self.id_embedding(self.ids) + self.port_embedding(self.slots)
-        return feats[:, : self.num_nodes], feats[:, self.num_nodes :]
+        return self.split_elements(feats)
 
 
 def build_learned_injector(options: NoOptions, graph: GraphIndex, dim: int, max_conn: int) -> LearnedInjector:
