@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from framework.errors import OptionError
 from framework.nn.functional import dropout
 
 #: Activation names accepted by backbone options, resolved in one place.
@@ -29,7 +30,7 @@ ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 def check_activation(_instance: Any, _attribute: Any, value: str) -> None:
     """attrs validator for an ``act`` option: one of :data:`ACTIVATIONS`."""
     if value not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {value!r}; choose one of: {', '.join(ACTIVATIONS)}")
+        raise OptionError(f"unknown activation {value!r}; choose one of: {', '.join(ACTIVATIONS)}", _attribute)
 
 
 class Backbone(nn.Module):

@@ -9,7 +9,7 @@ from attrs import field, frozen
 from attrs.validators import deep_iterable, gt, instance_of
 from torch import nn
 
-from framework import UsageError
+from framework import OptionError, UsageError
 
 
 class CNNEncoder(nn.Sequential):
@@ -51,9 +51,9 @@ class CNNOptions:
     )
 
     @channels.validator
-    def _not_empty(self, _attribute: object, value: tuple[int, ...]) -> None:
+    def _not_empty(self, attribute: object, value: tuple[int, ...]) -> None:
         if not value:
-            raise ValueError("channels must name at least one conv layer")
+            raise OptionError("channels must name at least one conv layer", attribute)
 
 
 def build_cnn(options: CNNOptions, input_shape: tuple[int, ...], out_dim: int) -> CNNEncoder:

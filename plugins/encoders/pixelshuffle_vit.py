@@ -16,7 +16,7 @@ from attrs.validators import ge, gt, instance_of
 from torch import nn
 from torch.nn import functional as F
 
-from framework import UsageError, sincos_code
+from framework import OptionError, UsageError, sincos_code
 from framework_plugins.encoders.transformer import Transformer
 
 _positive = [instance_of(int), gt(0)]
@@ -125,9 +125,9 @@ class PixelShuffleViTOptions:
     mlp_dim: int = field(default=512, validator=_positive)
 
     @width.validator
-    def _width_for_sincos(self, _attribute: object, value: int) -> None:
+    def _width_for_sincos(self, attribute: object, value: int) -> None:
         if value % 4 or value < 8:
-            raise ValueError(f"width must be a multiple of 4 and at least 8 (2-D sin-cos code), got {value}")
+            raise OptionError(f"width must be a multiple of 4 and at least 8 (2-D sin-cos code), got {value}", attribute)
 
 
 def build_pixelshuffle_vit(
