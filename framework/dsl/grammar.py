@@ -30,7 +30,7 @@ from attrs import evolve, field, frozen
 
 from framework.dsl import _lark_text
 from framework.dsl.errors import GrammarError, ProgramError, ProgramSyntaxError
-from framework.dsl.program import Program
+from framework.dsl.program import MASS_CAP, Program
 from framework.dsl.sexp import read_program
 
 #: First line of the generated section of a saved grammar version.
@@ -102,7 +102,7 @@ class Grammar:
     _parser: lark.Lark = field(repr=False, alias="parser")
     _by_nonterminal: Mapping[str, tuple[Production, ...]] = field(repr=False, alias="by_nt")
     _templates: Mapping[str, tuple[str, ...]] = field(repr=False, alias="templates")
-    _expanded: Mapping[str, Program] = field(repr=False, alias="expanded")
+    _expanded: dict[str, Program] = field(factory=dict, repr=False, init=False)  # lazy cache
     #: Per invention: (base productions in its expanded body, occurrences of each hole).
     body_mass: Mapping[str, tuple[int, tuple[int, ...]]] = field(repr=False)
 
@@ -216,25 +216,42 @@ class Grammar:
             stack.extend(zip(node.children, production.arguments))
 
     def expand(self, program: Program) -> Program:
-        """Inline every invention, down to base productions only."""
-        expanded = self._expanded
-        if not expanded:
+        """Inline every invention, down to base productions only.
+
+        The result shares subtrees where an invention uses a hole twice. A
+        chain of inventions can make it exponentially large or deep; deeper
+        than Python's recursion limit raises :class:`ProgramError`.
+        """
+        if not self.body_mass:
             return program
-        memo: dict[Program, Program] = {}
+        try:
+            return self._inline(program, {})
+        except RecursionError:
+            raise ProgramError(
+                "expansion nests deeper than Python's recursion limit (a chain of inventions?)"
+            ) from None
 
-        def go(node: Program) -> Program:
-            done = memo.get(node)
-            if done is not None:
-                return done
-            children = tuple(go(child) for child in node.children)
-            body = expanded.get(node.production)
-            result = (
-                Program(node.production, children) if body is None else _substitute(body, children)
-            )
-            memo[node] = result
-            return result
+    def _inline(self, node: Program, memo: dict[Program, Program]) -> Program:
+        done = memo.get(node)
+        if done is not None:
+            return done
+        children = tuple(self._inline(child, memo) for child in node.children)
+        if node.production in self.body_mass:
+            result = _substitute(self._expanded_body(node.production), children)
+        elif all(a is b for a, b in zip(children, node.children)):
+            result = node
+        else:
+            result = Program(node.production, children)
+        memo[node] = result
+        return result
 
-        return go(program)
+    def _expanded_body(self, name: str) -> Program:
+        """Invention ``name``'s body with every invention inlined (holes kept); cached."""
+        body = self._expanded.get(name)
+        if body is None:
+            body = self._inline(self.productions[name].body, {})
+            self._expanded[name] = body
+        return body
 
     # ---- new versions -------------------------------------------------
 
@@ -291,12 +308,28 @@ class Grammar:
 
 
 def _substitute(body: Program, arguments: tuple[Program, ...]) -> Program:
-    index = hole_index(body.production) if body.production[0] == "#" else None
-    if index is not None:
-        return arguments[index]
-    if not body.children:
-        return body
-    return Program(body.production, tuple(_substitute(c, arguments) for c in body.children))
+    """``body`` with hole ``#i`` replaced by ``arguments[i]``.
+
+    Memoised on node identity: expanded bodies share subtrees (a DAG), and a
+    chain of doubling inventions must not be walked as a tree.
+    """
+    memo: dict[int, Program] = {}
+
+    def go(node: Program) -> Program:
+        done = memo.get(id(node))
+        if done is not None:
+            return done
+        index = hole_index(node.production) if node.production[0] == "#" else None
+        if index is not None:
+            result = arguments[index]
+        elif not node.children:
+            result = node
+        else:
+            result = Program(node.production, tuple(go(c) for c in node.children))
+        memo[id(node)] = result
+        return result
+
+    return go(body)
 
 
 # ---- helpers: compiling ---------------------------------------------------
@@ -595,7 +628,7 @@ def _compile(text: str, source: str) -> Grammar:
     order = [n for n in productions if n not in declared] + list(declared)
     productions = {n: productions[n] for n in order}
     by_nt = {nt: tuple(p for p in productions.values() if p.nonterminal == nt) for nt in nonterminals}
-    expanded = _expand_bodies(productions, list(declared), source, declared)
+    _check_bodies(productions, list(declared), source, declared)
     _check_productive(by_nt, source, definitions)
 
     if weights is None:
@@ -612,31 +645,44 @@ def _compile(text: str, source: str) -> Grammar:
         parser=parser,
         by_nt=MappingProxyType(by_nt),
         templates=MappingProxyType(templates),
-        expanded=MappingProxyType(expanded),
-        body_mass=MappingProxyType({
-            name: _body_mass(body, productions[name].arity) for name, body in expanded.items()
-        }),
+        body_mass=MappingProxyType(_body_masses(productions, list(declared))),
     )
 
 
-def _body_mass(body: Program, arity: int) -> tuple[int, tuple[int, ...]]:
-    own, holes = 0, [0] * arity
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        index = hole_index(node.production)
-        if index is None:
-            own += 1
-            stack.extend(node.children)
-        else:
-            holes[index] += 1
-    return own, tuple(holes)
+def _body_masses(productions: Mapping[str, Production],
+                 inventions: list[str]) -> dict[str, tuple[int, tuple[int, ...]]]:
+    """Per invention: base productions of its expansion and copies of each hole.
+
+    Composed from earlier inventions' figures, never by walking an expansion:
+    a chain of inventions that nest a hole in itself expands doubly
+    exponentially. Figures saturate at :data:`MASS_CAP`.
+    """
+    masses: dict[str, tuple[int, tuple[int, ...]]] = {}
+    for name in inventions:
+        production = productions[name]
+        own, holes = 0, [0] * production.arity
+        stack = [(production.body, 1)]
+        while stack:
+            node, copies = stack.pop()
+            index = hole_index(node.production)
+            if index is not None:
+                holes[index] = min(MASS_CAP, holes[index] + copies)
+                continue
+            inner = masses.get(node.production)
+            if inner is None:
+                own = min(MASS_CAP, own + copies)
+                stack.extend((child, copies) for child in node.children)
+            else:
+                own = min(MASS_CAP, own + copies * inner[0])
+                stack.extend((c, min(MASS_CAP, copies * n)) for c, n in zip(node.children, inner[1]) if n)
+        masses[name] = (own, tuple(holes))
+    return masses
 
 
-def _expand_bodies(productions: Mapping[str, Production], inventions: list[str], source: str,
-                   declared) -> dict[str, Program]:
-    """Each invention's body with earlier inventions inlined (holes kept), type-checked."""
-    expanded: dict[str, Program] = {}
+def _check_bodies(productions: Mapping[str, Production], inventions: list[str], source: str,
+                  declared) -> None:
+    """Each invention body is well typed and uses only base productions and earlier inventions."""
+    earlier: set[str] = set()
     for name in inventions:
         production = productions[name]
         lineno = declared[name][3]
@@ -656,20 +702,13 @@ def _expand_bodies(productions: Mapping[str, Production], inventions: list[str],
                     raise fail(f"hole #{index} stands where a {expected!r} is expected")
                 continue
             used = productions.get(node.production)
-            if used is None or (used.body is not None and used.name not in expanded):
+            if used is None or (used.body is not None and used.name not in earlier):
                 raise fail(f"body uses {node.production!r}, which is neither a base production "
                            "nor an earlier invention")
             if used.nonterminal != expected or used.arity != len(node.children):
                 raise fail(f"body is ill-typed at {node.production!r}")
             stack.extend(zip(node.children, used.arguments))
-
-        def inline(node: Program) -> Program:
-            children = tuple(inline(c) for c in node.children)
-            body = expanded.get(node.production)
-            return Program(node.production, children) if body is None else _substitute(body, children)
-
-        expanded[name] = inline(production.body)
-    return expanded
+        earlier.add(name)
 
 
 def _check_productive(by_nt: Mapping[str, tuple[Production, ...]], source: str,

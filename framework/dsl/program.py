@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from framework.dsl.grammar import Grammar
 
+#: Masses saturate here: a hostile chain of inventions (one nesting a hole in
+#: itself) expands doubly exponentially, into numbers with billions of digits.
+MASS_CAP = 2**62
+
 
 class Program:
     """One node of a program: a production name and its child programs.
@@ -102,10 +106,15 @@ def depth(program: Program) -> int:
 
 
 def mass(program: Program, grammar: Grammar) -> int:
-    """Number of base productions after expanding every invention of ``grammar``."""
+    """Number of base productions after expanding every invention of ``grammar``.
+
+    Computed without expanding (from per-invention figures); saturates at
+    :data:`MASS_CAP` for hostile chains of inventions.
+    """
     body_mass = grammar.body_mass
     if not body_mass:
         return size(program)
+    cap = MASS_CAP
     total = 0
     stack = [(program, 1)]  # (node, how many copies the expansion makes of it)
     while stack:
@@ -117,7 +126,9 @@ def mass(program: Program, grammar: Grammar) -> int:
         else:
             own, per_hole = stats
             total += copies * own
-            stack.extend((child, copies * n) for child, n in zip(node.children, per_hole) if n)
+            stack.extend((child, min(cap, copies * n)) for child, n in zip(node.children, per_hole) if n)
+        if total >= cap:
+            return cap
     return total
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from framework import Program, depth, log_probability, mass, size
 from framework.dsl.sexp import read_program as P
 
@@ -42,3 +44,19 @@ def test_programs_are_values():
     assert a != P("(func identity (pop identity))")
     assert len({a, b}) == 1
     assert repr(a) == "(func identity (push identity))"
+
+
+def test_hostile_invention_chain_saturates_mass_and_refuses_deep_expansion(graph_grammar):
+    from framework import Production, ProgramError
+    from framework.dsl.program import MASS_CAP
+
+    inventions = [Production("d1", "t", ("t",), P("(func #0 #0)"))] + [
+        Production(f"d{k + 1}", "t", ("t",), P(f"(d{k} (d{k} #0))")) for k in range(1, 40)
+    ]
+    g = graph_grammar.with_inventions(inventions)
+    assert g.body_mass["d3"] == (1 + 2 + 4 * 3, (16,))  # figures are exact while small
+    p = P("(d40 identity)")
+    assert mass(p, g) == MASS_CAP
+    assert mass(P("(d3 identity)"), g) == size(g.expand(P("(d3 identity)"))) == 15 + 16
+    with pytest.raises(ProgramError, match="recursion limit"):
+        g.expand(p)  # the expansion nests about 2^39 deep
