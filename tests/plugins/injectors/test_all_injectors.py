@@ -70,10 +70,13 @@ def test_laplacian_positions_are_eigenvectors():
         adjacency[i, j] += 1
     d = adjacency.sum(1).rsqrt()
     laplacian = torch.eye(n, dtype=torch.float64) - d[:, None] * adjacency * d[None, :]
+    eigenvalues = []
     for v in positions.T:
-        ratio = (laplacian @ v) / v
-        torch.testing.assert_close(ratio, ratio[0].expand_as(ratio), atol=1e-4, rtol=1e-4)
+        eigenvalue = v @ laplacian @ v  # Rayleigh quotient of a unit vector
+        torch.testing.assert_close(laplacian @ v, eigenvalue * v, atol=1e-5, rtol=0)
         assert v[v.abs().argmax()] > 0  # sign fixed
+        eigenvalues.append(eigenvalue.item())
+    assert eigenvalues == sorted(eigenvalues) and eigenvalues[0] > 1e-6  # ascending, trivial one skipped
 
 
 def test_laplacian_pads_small_graphs():
