@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from framework import PortGraph
+from framework.plugins import build_registry
 from framework_plugins.dgl_backbones import dgl_import_error
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,3 +46,11 @@ def conformance_graphs() -> list[PortGraph]:
     graphs = [PortGraph.from_json(json.loads(line)["output"]) for line in records if line.strip()]
     assert graphs, "no conformance graphs"
     return graphs
+
+
+@pytest.fixture(scope="session")
+def registry():
+    """The registry of the plugins these tests use (this venv lacks other plugins' extras)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FRAMEWORK_LOAD_PLUGINS", "backbones,dgl_backbones,encoders,injectors,tasks")
+        return build_registry()

@@ -6,19 +6,11 @@ import pytest
 import torch
 
 from framework import GraphIndex, PortGraph, UsageError
-from framework.plugins import build_registry
 from framework_plugins.dgl_backbones import DglGATv2Conv
 from framework_plugins.dgl_backbones._adapter import _block_graph, block_graph
 
 NAMES = ["dgl-gine", "dgl-gcn", "dgl-gatv2", "dgl-sage"]
 DIM = 16
-
-
-@pytest.fixture(scope="module")
-def registry():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("FRAMEWORK_LOAD_PLUGINS", "dgl_backbones")  # the DGL venv lacks other plugins' extras
-        return build_registry()
 
 
 def _build(registry, name: str, **options):
