@@ -38,24 +38,34 @@ def to_sexpr(program: Program, signatures: Mapping[str, Signature], nonterminal:
     programs can be deep chains.
     """
     out: list[str] = []
-    stack: list[tuple[Program, str] | str] = [(program, nonterminal)]
+    stack: list[tuple[Program, str] | str] = [(program, nonterminal)]  # subtrees and literal text
     while stack:
         item = stack.pop()
         if item.__class__ is str:
             out.append(item)
             continue
         node, expected = item
-        signature = signatures.get(node.production)
-        if signature is None or signature[0] != expected or len(signature[1]) != len(node.children):
-            return None
-        if not node.children:
-            out.append(node.production)
-            continue
-        out.append("(" + node.production)
-        stack.append(")")
-        for child, child_type in zip(reversed(node.children), reversed(signature[1])):
-            stack.append((child, child_type))
-            stack.append(" ")
+        closing = 0
+        # Walk down first children without the stack: chains are the common shape.
+        while True:
+            signature = signatures.get(node.production)
+            children = node.children
+            if signature is None or signature[0] != expected or len(signature[1]) != len(children):
+                return None
+            if not children:
+                out.append(node.production)
+                break
+            out.append("(" + node.production + " ")
+            closing += 1
+            arguments = signature[1]
+            if len(children) > 1:
+                stack.append(")" * closing)
+                closing = 0
+                for i in range(len(children) - 1, 0, -1):
+                    stack.append((children[i], arguments[i]))
+                    stack.append(" ")
+            node, expected = children[0], arguments[0]
+        out.append(")" * closing)
     return "".join(out)
 
 
