@@ -19,14 +19,9 @@ PROGRAMS = [
 
 
 @pytest.fixture(autouse=True)
-def compress_command(monkeypatch):
-    """Make sure ``compress`` is in the ``dsl`` group (the lead's cli.py lists the module).
-
-    Only the two plugins involved are loaded: the neural ones would import torch.
-    """
+def only_the_plugins_involved(monkeypatch):
+    """Load the learner and the domain only: the neural plugins would import torch."""
     monkeypatch.setenv("FRAMEWORK_LOAD_PLUGINS", "library,graph_domain")
-    if "framework.dsl.cli_compress" not in cli.DSL_COMMAND_MODULES:
-        monkeypatch.setattr(cli, "DSL_COMMAND_MODULES", (*cli.DSL_COMMAND_MODULES, "framework.dsl.cli_compress"))
 
 
 @pytest.fixture
