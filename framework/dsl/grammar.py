@@ -269,8 +269,20 @@ class Grammar:
         Weights are reset to uniform (re-estimate them with :meth:`with_logprobs`).
         Bodies may use base productions, earlier inventions and holes ``#i``.
         """
-        existing = self.inventions
-        text = _version_text(self.base_text, [*existing, *inventions], logprobs=None)
+        names = set(self.productions)
+        for invention in inventions:
+            _check_name(invention.name, self.source)
+            if invention.name in names:
+                raise GrammarError(f"invention name {invention.name!r} is already a production",
+                                   self.source)
+            names.add(invention.name)
+            unknown = {invention.nonterminal, *invention.arguments} - set(self.nonterminals)
+            if unknown or invention.body is None:
+                raise GrammarError(
+                    f"invention {invention.name!r} needs a body and types among "
+                    f"{', '.join(self.nonterminals)}" + (f" (unknown: {', '.join(sorted(unknown))})"
+                                                         if unknown else ""), self.source)
+        text = _version_text(self.base_text, [*self.inventions, *inventions], logprobs=None)
         return _compile(text, self.source)
 
     def make_invention(self, name: str, body: Program) -> Production:
@@ -426,11 +438,13 @@ def _check_alternative(alt: _lark_text.Alternative, source: str) -> None:
 
 
 def _check_name(name: str, source: str, line: int | None = None, column: int | None = None) -> None:
-    if (not name or not name.isascii() or name[0] in "#$" or _STITCH_RESERVED.match(name)
-            or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)):
+    if not name or name[0] in "#$" or _STITCH_RESERVED.match(name):
         raise GrammarError(
-            f"production name {name!r} is not a valid stitch symbol (ASCII identifier, not "
-            "'lam'/'lambda', not of the invention form 'fn_<n>')", source, line, column)
+            f"production name {name!r} is not a valid stitch symbol (not starting with '#' or "
+            "'$', not 'lam'/'lambda', not of the invention form 'fn_<n>')", source, line, column)
+    if not re.fullmatch(r"_?[a-z][_a-z0-9]*", name):
+        raise GrammarError(f"production name {name!r} is not a Lark rule name "
+                           "(lowercase ASCII letters, digits and '_')", source, line, column)
 
 
 def _literal_value(terminal: lark.lexer.TerminalDef) -> str | None:

@@ -157,8 +157,14 @@ def test_with_inventions_validates_bodies(graph_grammar):
         graph_grammar.with_inventions([Production("inv1", "t", ("t",), P("(func #0)"))])
     with pytest.raises(GrammarError, match="not a valid stitch symbol"):
         graph_grammar.with_inventions([Production("fn_3", "t", ("t",), P("(push #0)"))])
-    with pytest.raises(GrammarError, match="used twice"):
+    with pytest.raises(GrammarError, match="already a production"):
         graph_grammar.with_inventions([Production("push", "t", ("t",), P("(pop #0)"))])
+    with pytest.raises(GrammarError, match="not a Lark rule name"):
+        graph_grammar.with_inventions([Production("Inv1", "t", ("t",), P("(pop #0)"))])
+    with pytest.raises(GrammarError, match=r"unknown: u"):
+        graph_grammar.with_inventions([Production("inv1", "t", ("u",), P("(pop #0)"))])
+    with pytest.raises(GrammarError, match="needs a body"):
+        graph_grammar.with_inventions([Production("inv1", "t", ("t",))])
 
 
 def test_saved_version_restores_syntax_inventions_weights(graph_grammar, tmp_path):
