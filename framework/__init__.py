@@ -22,7 +22,7 @@ from framework.dsl.pcfg import (
     sample_program,
     shrink_spread,
 )
-from framework.dsl.program import Program, depth, log_probability, mass, size
+from framework.dsl.program import Program, depth, log_probability, mass, nodes, size
 from framework.errors import FrameworkError, OptionError, UsageError
 from framework.explore import ExploreResult, ExploreStats, Found, Replacement, explore
 from framework.graph import PortGraph
@@ -136,6 +136,7 @@ __all__ = [
     "hole_index",
     "log_probability",
     "mass",
+    "nodes",
     "size",
     "hookimpl",
     "hookspec",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:
     from framework.dsl.grammar import Grammar
@@ -77,19 +77,22 @@ def _equal_iteratively(a: Program, b: Program) -> bool:
 # chains, deeper than Python's recursion limit.
 
 
+def nodes(program: Program) -> Iterator[Program]:
+    """Every node of ``program``, root first (pre-order, iterative)."""
+    stack = [program]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.children))
+
+
 def size(program: Program) -> int:
     """Number of productions in ``program``, inventions counted once (not expanded).
 
     This is the seed's "number of leaves": in its curried lambda form every
     primitive or invention symbol is a leaf, one per node of our tree.
     """
-    count = 0
-    stack = [program]
-    while stack:
-        node = stack.pop()
-        count += 1
-        stack.extend(node.children)
-    return count
+    return sum(1 for _ in nodes(program))
 
 
 def depth(program: Program) -> int:
@@ -135,10 +138,4 @@ def mass(program: Program, grammar: Grammar) -> int:
 def log_probability(program: Program, grammar: Grammar) -> float:
     """Log-probability of ``program`` under ``grammar``'s weights (inventions as units)."""
     logprobs = grammar.logprobs
-    total = 0.0
-    stack = [program]
-    while stack:
-        node = stack.pop()
-        total += logprobs[node.production]
-        stack.extend(node.children)
-    return total
+    return sum(logprobs[node.production] for node in nodes(program))

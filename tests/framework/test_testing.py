@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from framework import Grammar, PortGraph, size
+from framework import Grammar, PortGraph, nodes, size
 from framework.dsl.sexp import read_program
 from framework.testing import min_sizes, port_graph_violations, port_graphs, programs
 
@@ -27,11 +27,7 @@ def test_programs_are_well_typed_bounded_and_cover_the_grammar(grammar):
     def check(program):
         grammar.check(program)
         assert size(program) <= 12
-        stack = [program]
-        while stack:
-            node = stack.pop()
-            seen.add(node.production)
-            stack.extend(node.children)
+        seen.update(node.production for node in nodes(program))
 
     check()
     assert seen == set(grammar.productions)

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
-from framework import Grammar, log_probability, mass, size
+from framework import Grammar, log_probability, mass, nodes, size
 from framework.dsl.sexp import read_program as P
 from framework.testing import programs
 
@@ -51,7 +51,7 @@ def test_expansion_preserves_type_and_mass(name):
     def check(program):
         expanded = grammar.expand(program)
         grammar.check(expanded)
-        assert not any(grammar.is_invention(n.production) for n in _nodes(expanded))
+        assert not any(grammar.is_invention(n.production) for n in nodes(expanded))
         assert mass(program, grammar) == size(expanded) >= size(program)
         assert grammar.expand(expanded) == expanded
 
@@ -86,10 +86,3 @@ def test_every_string_of_the_lark_grammar_parses(name):
 
     check()
 
-
-def _nodes(program):
-    stack = [program]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(node.children)

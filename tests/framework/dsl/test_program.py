@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from framework import Program, depth, log_probability, mass, size
+from framework import Program, depth, log_probability, mass, nodes, size
 from framework.dsl.sexp import read_program as P
 
 
@@ -60,3 +60,8 @@ def test_hostile_invention_chain_saturates_mass_and_refuses_deep_expansion(graph
     assert mass(P("(d3 identity)"), g) == size(g.expand(P("(d3 identity)"))) == 15 + 16
     with pytest.raises(ProgramError, match="recursion limit"):
         g.expand(p)  # the expansion nests about 2^39 deep
+
+
+def test_nodes_is_pre_order():
+    p = P("(func (push identity) (pop identity))")
+    assert [n.production for n in nodes(p)] == ["func", "push", "identity", "pop", "identity"]
