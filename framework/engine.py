@@ -40,6 +40,7 @@ from framework.domain import Rejection
 from framework.dsl.grammar import Grammar
 from framework.errors import FrameworkError, UsageError
 from framework.events import GenerationEnd, RunEnd
+from framework.graph import PortGraph
 from framework.run_state import (
     Candidate,
     GenerationRecord,
@@ -167,6 +168,7 @@ class _Loop:
         task = instantiate(registry, spec.task)
         with console.status(f"loading task {spec.task.plugin!r}"):
             self.data = task.load(report.cache_dir(), spec.run.seed)
+        self.check_model()
         for split in getattr(self.selector, "requires_splits", ()):
             if getattr(self.data, split).y.numel() == 0:
                 raise UsageError(
@@ -214,6 +216,8 @@ class _Loop:
         started = time.perf_counter()
         members = [_Member(program, self.domain.evaluate(program, grammar))
                    for program in (grammar.parse(c.program) for c in state.survivors)]
+        tried = [self.domain.evaluate(grammar.parse(c.program), grammar) for c in state.discarded]
+        self._restore_synthesizers(state.synthesizer_states)
         with self.console.status(f"generation {g}: exploring for {want} new programs"):
             result = explore(
                 self.domain,
@@ -224,12 +228,13 @@ class _Loop:
                 rng=rng,
                 budget=self.spec.population.explore_budget,
                 replace_smaller=self.spec.population.replace_smaller,
+                exclude=tried,
             )
-        survivors = list(state.survivors)
-        for replacement in result.replacements:
-            new = replacement.new
-            survivors[replacement.index] = evolve(
-                survivors[replacement.index], program=grammar.print(new.program), mass=new.mass)
+        # A smaller program with an equivalent output replaces its member; its network is
+        # new (ports and ids may differ), so it is trained as a candidate of this generation.
+        replaced = {r.index: r for r in result.replacements}
+        fresh = [(found, None) for found in result.found]
+        fresh += [(r.new, state.survivors[i].id) for i, r in sorted(replaced.items())]
         pending = tuple(
             Candidate(
                 id=f"g{g}-{i:03d}",
@@ -238,23 +243,36 @@ class _Loop:
                 mass=found.mass,
                 generation=g,
                 synthesizer=found.synthesizer,
+                parent=parent,
             )
-            for i, found in enumerate(result.found)
+            for i, (found, parent) in enumerate(fresh)
         )
+        survivors = tuple(c for i, c in enumerate(state.survivors) if i not in replaced)
+        discarded = state.discarded + tuple(c for i, c in enumerate(state.survivors) if i in replaced)
         seconds = time.perf_counter() - started
         self.console.print(
             f"[bold]generation {g}[/]: explored {result.stats.proposed} programs "
-            f"({result.stats.proposed / max(seconds, 1e-9):,.0f}/s), {len(pending)} new graphs, "
-            f"{len(result.replacements)} smaller replacements"
+            f"({result.stats.proposed / max(seconds, 1e-9):,.0f}/s), {len(result.found)} new graphs, "
+            f"{len(replaced)} members replaced by smaller programs"
         )
         stats = result.stats
-        explored = {"proposed": stats.proposed, "evaluated": stats.evaluated, "new": len(pending),
+        explored = {"proposed": stats.proposed, "evaluated": stats.evaluated, "new": len(result.found),
                     "replaced": len(result.replacements), "rejected": dict(sorted(stats.rejected.items())),
                     "duplicates": stats.duplicates, "found_by": dict(sorted(stats.found_by.items()))}
-        state = evolve(state, phase="train", survivors=tuple(survivors), pending=pending,
+        state = evolve(state, phase="train", survivors=survivors, pending=pending, discarded=discarded,
+                       synthesizer_states=self._synthesizer_states(),
                        history=state.history + (GenerationRecord(g, state.grammar, (), (), explored=explored),))
         _checkpoint(self.run_dir, state)
         return state
+
+    def _synthesizer_states(self) -> tuple[Any, ...]:
+        """Each synthesizer's resumable state (``state()``), or None for stateless ones."""
+        return tuple(s.state() if hasattr(s, "state") else None for _, s in self.synthesizers)
+
+    def _restore_synthesizers(self, states: tuple[Any, ...]) -> None:
+        for (_, synthesizer), saved in zip(self.synthesizers, states):
+            if saved is not None and hasattr(synthesizer, "restore"):
+                synthesizer.restore(saved)
 
     # -- 2. train -------------------------------------------------------------
 
@@ -282,24 +300,43 @@ class _Loop:
         self.executor.run(jobs, self._train_one, on_result)
         return holder[0]
 
+    def build_model(self, graph: PortGraph | None) -> Any:
+        """The network of a candidate's graph, or the baseline encoder for None."""
+        from framework.nn import GSSNN, GraphIndex
+
+        model = self.spec.model
+        if graph is None:
+            return instantiate(self.registry, model.encoder, self.data.input_shape, 1)
+        encoder = instantiate(self.registry, model.encoder, self.data.input_shape, model.dim)
+        injector = instantiate(self.registry, model.injector, GraphIndex.from_port_graph(graph), model.dim,
+                               graph.max_conn)
+        backbone = instantiate(self.registry, model.backbone, model.dim)
+        return GSSNN(encoder, injector, backbone, model.dim, out_dim=1)
+
+    def check_model(self) -> None:
+        """Build the baseline and one small G-SSNN once, so a model that cannot be built
+        (a missing optional dependency, a shape the encoder refuses) stops the run before any work."""
+        import torch
+
+        two_nodes = PortGraph(edges=((1, 0, 2, 0), (0, 0, 2, 1)), next_id=3, size=2)
+        try:
+            for graph in (None, two_nodes):
+                with torch.no_grad():
+                    self.build_model(graph).eval()(self.data.train.x[:1])
+        except FrameworkError:
+            raise
+        except Exception as exc:
+            raise UsageError(f"model: the network cannot be built or run: {type(exc).__name__}: {exc}") from exc
+
     def _train_one(self, job: TrainJob) -> Scores:
         """Build and train one network; any failure becomes a failed score, never a crash."""
-        from framework.nn import GSSNN, GraphIndex
         from framework.nn.progress import TrainingProgress
         from framework.training import seed_everything, train
 
         spec = self.spec
         try:
             seed_everything(job.seed)
-            if job.candidate is None:
-                model = instantiate(self.registry, spec.model.encoder, self.data.input_shape, 1)
-            else:
-                graph = GraphIndex.from_port_graph(job.candidate.graph)
-                encoder = instantiate(self.registry, spec.model.encoder, self.data.input_shape, spec.model.dim)
-                injector = instantiate(self.registry, spec.model.injector, graph, spec.model.dim,
-                                       job.candidate.graph.max_conn)
-                backbone = instantiate(self.registry, spec.model.backbone, spec.model.dim)
-                model = GSSNN(encoder, injector, backbone, spec.model.dim, out_dim=1)
+            model = self.build_model(job.candidate.graph if job.candidate else None)
             with TrainingProgress(self.console, transient=True) as bars:
                 result = train(model, self.data, spec.training, device=self.device, seed=job.seed,
                                progress=bars.callback(f"  {job.key}"))

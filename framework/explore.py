@@ -129,6 +129,7 @@ def explore(
     budget: int,
     replace_smaller: bool = True,
     progress: Callable[[ExploreStats], None] | None = None,
+    exclude: Sequence[Any] = (),
 ) -> ExploreResult:
     """Draw programs until ``want`` new outputs are found or ``budget`` programs are proposed.
 
@@ -146,6 +147,9 @@ def explore(
     :param replace_smaller: replace a member (or an earlier find) by a
         program of smaller mass with an equivalent output.
     :param progress: called with the running counts after each batch.
+    :param exclude: outputs tried before and dropped (earlier generations'
+        discarded candidates): equivalent programs count as duplicates and
+        replace nothing.
     """
     if want < 0 or budget < 0:
         raise ValueError(f"want and budget must be >= 0, got want={want}, budget={budget}")
@@ -154,6 +158,8 @@ def explore(
     members = list(population)
     for i, member in enumerate(members):
         known.add(domain.key(member.output), member.output, None, ("member", i))
+    for i, output in enumerate(exclude):
+        known.add(domain.key(output), output, None, ("excluded", i))
     seen: set[Program] = {m.program for m in members}
     programs = [m.program for m in members]
     found: list[Found] = []
@@ -194,7 +200,7 @@ def explore(
             found_by[name] += 1
             return
         counts["duplicates"] += 1
-        if not replace_smaller:
+        if not replace_smaller or entry[2][0] == "excluded":
             return
         program_mass = mass(program, grammar)
         if program_mass >= mass_of(entry):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import cattrs
-from attrs import evolve, field, frozen
+from attrs import field, frozen
 
 from framework.graph import PortGraph
 
@@ -83,6 +83,8 @@ class RunState:
     discarded: tuple[Candidate, ...] = ()
     baseline: tuple[Scores, ...] = ()
     history: tuple[GenerationRecord, ...] = ()
+    #: each synthesizer's ``state()`` after the last exploration (None: stateless)
+    synthesizer_states: tuple[Any, ...] = ()
     version: int = STATE_VERSION
 
 
@@ -107,14 +109,3 @@ def scores_to_json(scores: Scores) -> dict[str, Any]:
     return _converter.unstructure(scores)
 
 
-__all__ = [
-    "Candidate",
-    "GenerationRecord",
-    "RunState",
-    "Scores",
-    "candidate_to_json",
-    "evolve",
-    "scores_to_json",
-    "state_from_json",
-    "state_to_json",
-]

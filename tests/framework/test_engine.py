@@ -190,3 +190,12 @@ def test_selector_needing_an_empty_split_stops_before_any_work(tmp_path, capsys)
 def test_tensorboard_events_when_the_extra_is_installed(straight_run):
     pytest.importorskip("torch.utils.tensorboard")
     assert list((straight_run / "tensorboard").glob("events.out.tfevents.*"))
+
+
+def test_a_model_that_cannot_be_built_stops_before_any_work(tmp_path, capsys):
+    spec = _spec(tmp_path, extra_model='backbone = {plugin = "gine", depth = 2}')
+    spec.write_text(spec.read_text().replace('encoder = {plugin = "mlp", hidden = [16]}',
+                                             'encoder = {plugin = "pixelshuffle-vit"}'))
+    assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 2  # 8x8 images, unshuffle 16
+    assert "does not divide the input size 8 x 8" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

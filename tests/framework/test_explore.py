@@ -133,3 +133,20 @@ def test_budget_round_robin_progress_and_determinism():
 def test_rejects_negative_wants():
     with pytest.raises(ValueError):
         explore(DOMAIN, GRAPH, [], [], want=-1, rng=random.Random(0), budget=1)
+
+
+def test_excluded_outputs_are_duplicates_and_never_replaced():
+    domain = GraphDomain(GraphDomainOptions(equivalence="ported"))
+    grammar = domain.grammar
+    small = grammar.parse("(push (add (connect identity)))")
+    big = grammar.parse("(push (add (next_port (prev_port (connect identity)))))")
+    assert domain.equivalent(domain.evaluate(small, grammar), domain.evaluate(big, grammar))
+
+    class Fixed:
+        def propose(self, grammar, population, budget, rng):
+            yield [small]
+
+    result = explore(domain, grammar, [("fixed", Fixed())], [], want=5, rng=random.Random(0), budget=10,
+                     exclude=[domain.evaluate(big, grammar)])
+    assert result.found == () and result.replacements == ()
+    assert result.stats.duplicates == 1
