@@ -23,22 +23,6 @@ def _make(registry, kind: str, name: str, *args):
     return info.factory(info.options(), *args)
 
 
-def _fused_cpu_adam_missing() -> bool:
-    try:
-        torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], fused=True)
-    except RuntimeError:
-        return True
-    return False
-
-
-# Known issue, reported to the neural side: build_optimizer asks for fused Adam
-# on CPU, which torch 2.2 (this venv) does not have. Only that error is
-# expected; any other failure still fails, and once fixed the test just passes.
-@pytest.mark.xfail(
-    _fused_cpu_adam_missing(),
-    raises=RuntimeError,
-    reason="framework.training.build_optimizer uses fused Adam on CPU, missing in torch < 2.4",
-)
 def test_training_with_dgl_gine_matches_native_gine(registry, conformance_graphs, tmp_path):
     data = registry.get("task", "synthetic").info
     data = data.factory(data.options(train=32, select=8, eval=16)).load(tmp_path, seed=0)
