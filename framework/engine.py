@@ -434,17 +434,12 @@ class _Loop:
                 )
 
 
+#: The trainer's figures a candidate keeps (averaged over repeats).
+_METRICS = ("train_accuracy", "select_accuracy", "eval_accuracy", "train_f1", "select_f1", "eval_f1", "final_loss")
+
+
 def _scores(result: Any) -> Scores:
-    return Scores(
-        train_accuracy=result.train_accuracy,
-        select_accuracy=result.select_accuracy,
-        eval_accuracy=result.eval_accuracy,
-        train_f1=result.train_f1,
-        select_f1=result.select_f1,
-        eval_f1=result.eval_f1,
-        final_loss=result.final_loss,
-        failed=result.failed,
-    )
+    return Scores(**{name: getattr(result, name) for name in _METRICS}, failed=result.failed)
 
 
 def _failed(reason: str) -> Scores:
@@ -461,6 +456,4 @@ def _average(runs: list[Scores]) -> Scores:
         values = [getattr(s, name) for s in ok]
         return None if values[0] is None else math.fsum(values) / len(values)
 
-    return Scores(**{name: mean(name) for name in (
-        "train_accuracy", "select_accuracy", "eval_accuracy", "train_f1", "select_f1", "eval_f1", "final_loss")},
-        repeats=len(ok))
+    return Scores(**{name: mean(name) for name in _METRICS}, repeats=len(ok))

@@ -85,9 +85,10 @@ def register_library_learners() -> Iterable[PluginInfo]:
 def register_injectors() -> Iterable[PluginInfo]:
     """Return the feature injectors this plugin provides.
 
-    An injector's factory builds a ``torch.nn.Module`` that maps a graph and an
-    encoder output ``x[B, D]`` to node features ``[B, N, D]`` and edge features
-    ``[B, E, D]``.
+    An injector's factory, ``factory(options, graph: GraphIndex, dim, max_conn)``,
+    builds a :class:`framework.Injector` that maps an encoder output ``x[B, D]``
+    to node features ``[B, N, D]`` and one feature row per directed message
+    ``[B, M, D]``; its ``edge_index`` buffer says which messages the backbone runs.
 
     Called once, while the plugin manager is built.
 
@@ -99,8 +100,9 @@ def register_injectors() -> Iterable[PluginInfo]:
 def register_backbones() -> Iterable[PluginInfo]:
     """Return the GNN backbones this plugin provides.
 
-    A backbone's factory builds a ``torch.nn.Module`` with
-    ``forward(node_feats, edge_index, edge_feats) -> node_states``.
+    A backbone's factory, ``factory(options, dim)``, builds a
+    :class:`framework.Backbone` with
+    ``forward(node_feats [B, N, D], edge_index [2, M], edge_feats [B, M, D]) -> node_states [B, N, D]``.
 
     Called once, while the plugin manager is built; never inside training.
 
@@ -112,8 +114,8 @@ def register_backbones() -> Iterable[PluginInfo]:
 def register_encoders() -> Iterable[PluginInfo]:
     """Return the input encoders this plugin provides.
 
-    An encoder's factory builds a ``torch.nn.Module`` mapping a batch of task
-    inputs to vectors ``[B, D]``.
+    An encoder's factory, ``factory(options, input_shape, out_dim)``, builds a
+    ``torch.nn.Module`` mapping a batch of task inputs to vectors ``[B, out_dim]``.
 
     Called once, while the plugin manager is built.
 
