@@ -337,9 +337,12 @@ class _Loop:
         try:
             seed_everything(job.seed)
             model = self.build_model(job.candidate.graph if job.candidate else None)
-            with TrainingProgress(self.console, transient=True) as bars:
-                result = train(model, self.data, spec.training, device=self.device, seed=job.seed,
-                               progress=bars.callback(f"  {job.key}"))
+            if self.console.is_terminal:  # a live bar; logs and pipes get the summary line only
+                with TrainingProgress(self.console, transient=True) as bars:
+                    result = train(model, self.data, spec.training, device=self.device, seed=job.seed,
+                                   progress=bars.callback(f"  {job.key}"))
+            else:
+                result = train(model, self.data, spec.training, device=self.device, seed=job.seed)
         except FrameworkError:
             raise
         except Exception as exc:  # a plugin failing on one candidate must not end the run
