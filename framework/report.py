@@ -218,6 +218,13 @@ def plot_generation(run_dir: Path, generation: int, baseline: Sequence[float]) -
     if band:
         ax.axhspan(band.low, band.high, color="grey", alpha=0.25, label=f"baseline eval 95% CI (n={band.n})")
         ax.axhline(band.mean, color="grey", linewidth=1)
+    majority = (read_json(run_dir / "data.json").get("eval", {}).get("majority_accuracy")
+                if (run_dir / "data.json").exists() else None)
+    if majority is not None and not math.isnan(majority):
+        ax.axhline(majority, color="black", linestyle=":", linewidth=1, label="majority class (eval)")
+    values = [m["scores"][k] for m in population for k in ("train_accuracy", "eval_accuracy")]
+    floor = min([*values, *([band.low] if band else []), *([majority] if majority is not None else [])])
+    ax.set_ylim(max(0.0, min(floor, 0.95) - 0.03), 1.01)
     ax.set_xlabel("population member, by selection score (best first)")
     ax.set_ylabel("accuracy")
     ax.set_title(f"generation {generation}")
