@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from framework.dsl.cli import _domain_and_grammar, _domain_arguments, _lines, _positioned, _reader
-from framework.dsl.errors import ProgramError, ProgramSyntaxError
+from framework.dsl.cli import _domain_and_grammar, _domain_arguments
+from framework.dsl.cli_synthesis import read_programs
 from framework.errors import UsageError
 
 #: The library learner this command uses.
@@ -48,21 +48,7 @@ def _compress(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
 
     out, err = out or sys.stdout, err or sys.stderr
     _, grammar = _domain_and_grammar(args)
-    read = _reader(grammar, args.syntax)
-    name = "<stdin>" if args.programs == "-" else args.programs
-    programs = []
-    for lineno, line in _lines(args.programs):
-        text = line.strip()
-        if not text:
-            continue
-        try:
-            program = read(text, name)
-            grammar.check(program)
-        except ProgramSyntaxError as error:
-            raise UsageError(_positioned(error, name, lineno)) from None
-        except ProgramError as error:
-            raise UsageError(f"{name}:{lineno}: {error}") from None
-        programs.append(program)
+    programs = read_programs(grammar, args.programs, args.syntax)
 
     info = build_registry().get("library_learner", LEARNER).info
     chosen = {"iterations": args.iterations, "max_arity": args.max_arity}
