@@ -16,7 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from framework.errors import OptionError
-from framework.nn.functional import dropout
+from framework.nn.functional import dropout_masks
 
 #: Activation names accepted by backbone options, resolved in one place.
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
@@ -79,11 +79,18 @@ class Backbone(nn.Module):
         self, node_feats: torch.Tensor, edge_index: torch.Tensor, edge_feats: torch.Tensor | None = None
     ) -> torch.Tensor:
         act = ACTIVATIONS[self.act]
-        use_edges = self.supports_edge_feats and edge_feats is not None
+        edges = edge_feats if self.supports_edge_feats else None
+        masks = None
+        if self.training and self.dropout > 0.0:
+            # Every layer's masks (node input, then edge input) from one draw, in the order of one draw each.
+            shapes = [node_feats.shape] if edges is None else [node_feats.shape, edges.shape]
+            masks = iter(dropout_masks(shapes * len(self.layers), self.dropout, node_feats))
         h = node_feats
         for i, layer in enumerate(self.layers):
-            h = dropout(h, self.dropout, self.training)
-            e = dropout(edge_feats, self.dropout, self.training) if use_edges else None
+            e = edges
+            if masks is not None:
+                h = h * next(masks)
+                e = None if edges is None else edges * next(masks)
             h = layer(h, edge_index, e)
             if i < len(self.layers) - 1:
                 h = act(h)
