@@ -65,6 +65,16 @@ class _Member:
 
 
 @frozen
+class _Given:
+    """A synthesizer that proposes the spec's ``population.initial`` programs once."""
+
+    programs: list[Any]
+
+    def propose(self, grammar: Grammar, population: Sequence[Any], budget: int, rng: random.Random) -> Any:
+        yield list(self.programs)
+
+
+@frozen
 class TrainJob:
     """One network to train: a candidate (or None for the baseline encoder) and a seed."""
 
@@ -168,6 +178,7 @@ class _Loop:
         task = instantiate(registry, spec.task)
         with console.status(f"loading task {spec.task.plugin!r}"):
             self.data = task.load(report.cache_dir(), spec.run.seed)
+        self.initial = self._initial_programs()
         self.check_model()
         for split in getattr(self.selector, "requires_splits", ()):
             if getattr(self.data, split).y.numel() == 0:
@@ -182,6 +193,17 @@ class _Loop:
         if self.spec.domain.grammar:
             return Grammar.load(self.spec_dir / self.spec.domain.grammar)
         return self.domain.grammar
+
+    def _initial_programs(self) -> list[Any]:
+        """``population.initial`` parsed in the starting grammar; a bad one stops the run here."""
+        grammar = self.initial_grammar()
+        programs = []
+        for i, text in enumerate(self.spec.population.initial):
+            try:
+                programs.append(grammar.parse(text))
+            except FrameworkError as exc:
+                raise UsageError(f"population.initial[{i}]: {exc}") from None
+        return programs
 
     def save_grammar(self, grammar: Grammar, name: str) -> None:
         grammar.save(self.run_dir / name)
@@ -218,11 +240,14 @@ class _Loop:
                    for program in (grammar.parse(c.program) for c in state.survivors)]
         tried = [self.domain.evaluate(grammar.parse(c.program), grammar) for c in state.discarded]
         self._restore_synthesizers(state.synthesizer_states)
+        synthesizers = list(self.synthesizers)
+        if g == 0 and self.initial:
+            synthesizers.insert(0, ("initial", _Given(self.initial)))
         with self.console.status(f"generation {g}: exploring for {want} new programs"):
             result = explore(
                 self.domain,
                 grammar,
-                self.synthesizers,
+                synthesizers,
                 members,
                 want=want,
                 rng=rng,

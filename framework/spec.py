@@ -160,6 +160,8 @@ class PopulationSection:
     replace_smaller: bool = True
     explore_budget: int = field(default=20_000, validator=gt(0))
     selector: SelectorChoice = SelectorChoice()
+    #: programs (in the domain grammar's syntax) offered first in generation 0
+    initial: tuple[str, ...] = ()
 
     @keep.validator
     def _keep_at_most_size(self, attribute: Any, value: int) -> None:

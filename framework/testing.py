@@ -234,6 +234,7 @@ def specs():
             replace_smaller=st.booleans(),
             explore_budget=st.integers(1, 10**6),
             selector=_choice(s.SelectorChoice),
+            initial=st.lists(_TEXT, max_size=3).map(tuple),
         )
     )
     training = st.builds(

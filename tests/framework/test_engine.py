@@ -199,3 +199,19 @@ def test_a_model_that_cannot_be_built_stops_before_any_work(tmp_path, capsys):
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 2  # 8x8 images, unshuffle 16
     assert "does not divide the input size 8 x 8" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_initial_programs_are_offered_first_and_a_bad_one_stops_the_run(tmp_path, capsys):
+    initial = '"(push (add (connect (next_port (push (add (connect identity)))))))"'
+    spec = _spec(tmp_path)
+    spec.write_text(spec.read_text().replace("[baseline]", f"initial = [{initial}]\n\n[baseline]")
+                    .replace("runs = 2", "runs = 0").replace("generations = 2", "generations = 1"))
+    assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
+    population = [json.loads(line) for line in (tmp_path / "run" / "population" / "g0.jsonl").read_text().splitlines()]
+    seeded = [m for m in population if m["synthesizer"] == "initial"]
+    assert [m["program"] for m in seeded] == [initial.strip('"')]
+
+    spec.write_text(spec.read_text().replace(initial, '"(push (add"'))
+    assert main(["run", str(spec), "--out", str(tmp_path / "bad")]) == 2
+    assert "population.initial[0]:" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
