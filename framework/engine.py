@@ -243,7 +243,11 @@ class _Loop:
         synthesizers = list(self.synthesizers)
         if g == 0 and self.initial:
             synthesizers.insert(0, ("initial", _Given(self.initial)))
-        with self.console.status(f"generation {g}: exploring for {want} new programs"):
+        with self.console.status(f"generation {g}: exploring for {want} new programs") as status:
+            def show(stats: Any) -> None:
+                status.update(f"generation {g}: exploring: {stats.proposed:,} programs "
+                              f"({stats.programs_per_second:,.0f}/s), {stats.found} of {want} new graphs")
+
             result = explore(
                 self.domain,
                 grammar,
@@ -253,6 +257,7 @@ class _Loop:
                 rng=rng,
                 budget=self.spec.population.explore_budget,
                 replace_smaller=self.spec.population.replace_smaller,
+                progress=show,
                 exclude=tried,
             )
         # A smaller program with an equivalent output replaces its member; its network is
