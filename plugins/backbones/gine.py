@@ -51,8 +51,9 @@ class GINEConv(nn.Module):
     def forward(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor) -> torch.Tensor:
         messages = (gather_nodes(x, edge_index[0]) + edge_attr).relu_()
         self_term = (1 + self.eps) * x
-        # index_add onto the self term: the sum of messages is never materialised on its own.
-        return self.linear(torch.index_add(self_term, 1, edge_index[1], messages.to(self_term.dtype)))
+        # index_add onto the self term, in place (a fresh tensor that no backward reads): the sum
+        # of messages is never materialised on its own, nor the self term copied.
+        return self.linear(self_term.index_add_(1, edge_index[1], messages.to(self_term.dtype)))
 
     def __repr__(self) -> str:
         return f"GINEConv({self.dim}, {self.dim})"

@@ -2,10 +2,9 @@
 
 Each graph element (node or edge, ids ``0..N+E-1`` in creation order) gets a
 sin-cos positional code of its creation id and port plus its chunk of the
-encoder vector, tiled to the full width. Both parts are precomputed per graph,
-per node and per directed message, as positional tables and gather indices
-over ``x``'s entries, so a whole batch is injected by one indexing operation
-for the nodes and one for the messages.
+encoder vector, tiled to the full width. Both parts are precomputed per graph
+as one positional table and one gather index over ``x``'s entries, so a whole
+batch is injected by a single indexing operation.
 
 ``faithful = true`` reproduces the original implementation's quirks, for
 ablation against its archived numbers:
@@ -61,19 +60,11 @@ class GSSNNInjector(Injector):
             ids_for_code, slots_for_code = k % n_elt, k // n_elt
         else:
             ids_for_code, slots_for_code = ids, slots
-        position = sincos_code(ids_for_code, slots_for_code, dim, temperature)
-        choice = chunk_gather_index(ids, n_elt, dim)
-        # Per node and per directed message, so that one gather gives each its row: no second
-        # gather expanding element rows to messages (and no scatter back in the backward).
-        nodes = slice(0, graph.num_nodes)
-        self.register_buffer("node_position", position[nodes].clone())
-        self.register_buffer("message_position", position[self.element_of_message])
-        self.register_buffer("node_choice", choice[nodes].clone())
-        self.register_buffer("message_choice", choice[self.element_of_message])
+        self.register_buffer("position", sincos_code(ids_for_code, slots_for_code, dim, temperature))
+        self.register_buffer("choice", chunk_gather_index(ids, n_elt, dim))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        nodes = gather_chunks(x, self.node_choice) + self.node_position.to(x.dtype)
-        return nodes, gather_chunks(x, self.message_choice) + self.message_position.to(x.dtype)
+        return self.split_elements(gather_chunks(x, self.choice) + self.position.to(x.dtype))
 
     def extra_repr(self) -> str:
         return super().extra_repr() + (", faithful=True" if self.faithful else "")
