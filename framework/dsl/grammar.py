@@ -99,10 +99,13 @@ class Grammar:
     logprobs: Mapping[str, float]
     source: str
     base_text: str = field(repr=False)
-    _parser: lark.Lark = field(repr=False, alias="parser")
     _by_nonterminal: Mapping[str, tuple[Production, ...]] = field(repr=False, alias="by_nt")
     _templates: Mapping[str, tuple[str, ...]] = field(repr=False, alias="templates")
+    _glue_spaces: bool = field(repr=False, alias="glue_spaces")
     _expanded: dict[str, Program] = field(factory=dict, repr=False, init=False)  # lazy cache
+    #: The Lark parser, built on first use for versions derived by :meth:`with_inventions`
+    #: (library learning makes versions far more often than it parses text).
+    _lark: dict[str, lark.Lark] = field(factory=dict, repr=False, init=False)
     #: Per invention: (base productions in its expanded body, occurrences of each hole).
     body_mass: Mapping[str, tuple[int, tuple[int, ...]]] = field(repr=False)
 
@@ -170,12 +173,20 @@ class Grammar:
 
     # ---- programs -----------------------------------------------------
 
+    @property
+    def _parser(self) -> lark.Lark:
+        parser = self._lark.get("parser")
+        if parser is None:  # a derived version: compiling its text also re-checks it whole
+            parser = self._lark["parser"] = _compile(self.to_text(), self.source)._parser
+        return parser
+
     def parse(self, text: str, source: str = "<program>") -> Program:
         """Parse one program; raises :class:`ProgramSyntaxError` (line, column, expected tokens)."""
+        parser = self._parser
         try:
-            return self._parser.parse(text)
+            return parser.parse(text)
         except lark.exceptions.UnexpectedInput as error:
-            raise _syntax_error(error, text, source, self._parser) from None
+            raise _syntax_error(error, text, source, parser) from None
 
     def print(self, program: Program) -> str:
         """The concrete syntax of ``program`` (``parse(print(p)) == p``)."""
@@ -261,7 +272,9 @@ class Grammar:
         ``logprobs`` must give a value for every production (log-weights; they
         need not be normalised).
         """
-        return evolve(self, logprobs=_normalised(logprobs, self._by_nonterminal, self.source))
+        grammar = evolve(self, logprobs=_normalised(logprobs, self._by_nonterminal, self.source))
+        grammar._lark.update(self._lark)  # the parser does not depend on the weights
+        return grammar
 
     def with_inventions(self, inventions: Sequence[Production]) -> Grammar:
         """A new grammar version with ``inventions`` added after the existing ones.
@@ -282,8 +295,28 @@ class Grammar:
                     f"invention {invention.name!r} needs a body and types among "
                     f"{', '.join(self.nonterminals)}" + (f" (unknown: {', '.join(sorted(unknown))})"
                                                          if unknown else ""), self.source)
-        text = _version_text(self.base_text, [*self.inventions, *inventions], logprobs=None)
-        return _compile(text, self.source)
+        # Derived without Lark: an invention's syntax is fixed, "(" name arguments ")".
+        productions = dict(self.productions)
+        templates = dict(self._templates)
+        for p in inventions:
+            layout = ("(", p.name, *range(p.arity), ")") if p.arguments else (p.name,)
+            productions[p.name] = Production(p.name, p.nonterminal, p.arguments, p.body, layout)
+            templates[p.name] = _template(layout, self._glue_spaces)
+        names = [p.name for p in productions.values() if p.body is not None]
+        _check_bodies(productions, names, self.source, {n: (None, None, None, None) for n in names})
+        by_nt = {nt: tuple(p for p in productions.values() if p.nonterminal == nt) for nt in self.nonterminals}
+        return Grammar(
+            start=self.start,
+            nonterminals=self.nonterminals,
+            productions=MappingProxyType(productions),
+            logprobs=_normalised({n: 0.0 for n in productions}, by_nt, self.source),
+            source=self.source,
+            base_text=self.base_text,
+            by_nt=MappingProxyType(by_nt),
+            templates=MappingProxyType(templates),
+            glue_spaces=self._glue_spaces,
+            body_mass=MappingProxyType(_body_masses(productions, names)),
+        )
 
     def make_invention(self, name: str, body: Program) -> Production:
         """An invention named ``name`` with its type and argument types inferred from ``body``."""
@@ -649,18 +682,20 @@ def _compile(text: str, source: str) -> Grammar:
         logprobs = _normalised({n: 0.0 for n in productions}, by_nt, source)
     else:
         logprobs = _normalised(weights[0], by_nt, f"{source}:{weights[1]}")
-    return Grammar(
+    grammar = Grammar(
         start=start,
         nonterminals=nonterminals,
         productions=MappingProxyType(productions),
         logprobs=logprobs,
         source=source,
         base_text=base_text,
-        parser=parser,
         by_nt=MappingProxyType(by_nt),
         templates=MappingProxyType(templates),
+        glue_spaces=glue_spaces,
         body_mass=MappingProxyType(_body_masses(productions, list(declared))),
     )
+    grammar._lark["parser"] = parser
+    return grammar
 
 
 def _body_masses(productions: Mapping[str, Production],

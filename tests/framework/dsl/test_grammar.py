@@ -210,3 +210,32 @@ def test_load_builtin_unknown_name():
 def test_load_missing_file(tmp_path):
     with pytest.raises(GrammarError, match="cannot read grammar"):
         Grammar.load(tmp_path / "missing.lark")
+
+
+@pytest.mark.parametrize(("name", "body"), [
+    ("graph", "(push (add (connect #0)))"),
+    ("arith", None),
+])
+def test_a_version_made_without_lark_equals_its_compiled_text(name, body):
+    """with_inventions derives the new version directly; compiling its saved text must agree."""
+    from hypothesis import given, settings
+    from framework.testing import programs
+
+    grammar = Grammar.load_builtin(name)
+    if body is None:  # arith: an invention over the first production with arguments
+        first = next(p for p in grammar.productions.values() if p.arguments)
+        body_program = Program(first.name, tuple(Program(f"#{i}") for i in range(first.arity)))
+    else:
+        body_program = read_program(body)
+    derived = grammar.with_inventions([grammar.make_invention("inv_0", body_program)])
+    compiled = Grammar.from_text(derived.to_text())
+    assert derived == compiled and derived.to_text() == compiled.to_text()
+
+    @settings(max_examples=30, deadline=None)
+    @given(programs(derived, max_size=12))
+    def agree(program):
+        text = derived.print(program)
+        assert text == compiled.print(program)
+        assert derived.parse(text) == program
+
+    agree()
