@@ -78,6 +78,23 @@ class Backbone(nn.Module):
     def forward(
         self, node_feats: torch.Tensor, edge_index: torch.Tensor, edge_feats: torch.Tensor | None = None
     ) -> torch.Tensor:
+        return self._propagate(node_feats, edge_index, edge_feats, pool=False)
+
+    def pooled(
+        self, node_feats: torch.Tensor, edge_index: torch.Tensor, edge_feats: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``forward(...).mean(dim=1)``: the mean node state ``[B, D]`` (the G-SSNN readout).
+
+        A last layer with a ``pooled`` method (the layer's arguments, the mean
+        of its output over nodes) computes that mean itself, e.g. before a
+        final linear map, which commutes with it and then runs on B rows
+        instead of B x N. Same dropout draws as :meth:`forward`.
+        """
+        return self._propagate(node_feats, edge_index, edge_feats, pool=True)
+
+    def _propagate(
+        self, node_feats: torch.Tensor, edge_index: torch.Tensor, edge_feats: torch.Tensor | None, pool: bool
+    ) -> torch.Tensor:
         act = ACTIVATIONS[self.act]
         edges = edge_feats if self.supports_edge_feats else None
         masks = None
@@ -86,15 +103,18 @@ class Backbone(nn.Module):
             shapes = [node_feats.shape] if edges is None else [node_feats.shape, edges.shape]
             masks = iter(dropout_masks(shapes * len(self.layers), self.dropout, node_feats))
         h = node_feats
+        last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
             e = edges
             if masks is not None:
                 h = h * next(masks)
                 e = None if edges is None else edges * next(masks)
+            if pool and i == last and hasattr(layer, "pooled"):
+                return layer.pooled(h, edge_index, e)
             h = layer(h, edge_index, e)
-            if i < len(self.layers) - 1:
+            if i < last:
                 h = act(h)
-        return h
+        return h.mean(dim=1) if pool else h
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.dim}, depth={self.depth})"

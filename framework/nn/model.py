@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from framework.nn.backbone import Backbone
 from framework.nn.injector import Injector
 
 
@@ -37,8 +38,9 @@ class GSSNN(nn.Module):
     def graph_head(self, z: torch.Tensor) -> torch.Tensor:
         """Everything after the encoder: ``[B, dim] -> [B, out_dim]``."""
         node_feats, edge_feats = self.injector(z)
-        states = self.backbone(node_feats, self.injector.edge_index, edge_feats)
-        return self.head(states.mean(dim=1))
+        if isinstance(self.backbone, Backbone):  # may average before its last linear map (cheaper)
+            return self.head(self.backbone.pooled(node_feats, self.injector.edge_index, edge_feats))
+        return self.head(self.backbone(node_feats, self.injector.edge_index, edge_feats).mean(dim=1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.graph_head(self.encoder(x))

@@ -49,11 +49,19 @@ class GINEConv(nn.Module):
         self.eps.data.fill_(self.initial_eps)
 
     def forward(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor) -> torch.Tensor:
+        return self.linear(self._aggregate(x, edge_index, edge_attr))
+
+    def pooled(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor) -> torch.Tensor:
+        """``forward(...).mean(dim=1)`` ``[B, D]``, averaged before the linear map (they commute): B rows, not B x N."""
+        return self.linear(self._aggregate(x, edge_index, edge_attr).mean(dim=1))
+
+    def _aggregate(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor) -> torch.Tensor:
+        """``(1 + eps) x_i + sum_{j -> i} relu(x_j + e_ji)``: ``[B, N, D]``."""
         messages = (gather_nodes(x, edge_index[0]) + edge_attr).relu_()
         self_term = (1 + self.eps) * x
         # index_add onto the self term, in place (a fresh tensor that no backward reads): the sum
         # of messages is never materialised on its own, nor the self term copied.
-        return self.linear(self_term.index_add_(1, edge_index[1], messages.to(self_term.dtype)))
+        return self_term.index_add_(1, edge_index[1], messages.to(self_term.dtype))
 
     def __repr__(self) -> str:
         return f"GINEConv({self.dim}, {self.dim})"
