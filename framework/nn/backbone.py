@@ -99,7 +99,8 @@ class Backbone(nn.Module):
         edges = edge_feats if self.supports_edge_feats else None
         masks = None
         if self.training and self.dropout > 0.0:
-            # Every layer's masks (node input, then edge input) from one draw, in the order of one draw each.
+            # Every layer's masks (node input, then edge input) from one draw, in the order of one draw
+            # each, in the node features' dtype (injectors give node and edge features in one dtype).
             shapes = [node_feats.shape] if edges is None else [node_feats.shape, edges.shape]
             masks = iter(dropout_masks(shapes * len(self.layers), self.dropout, node_feats))
         h = node_feats
