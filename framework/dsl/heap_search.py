@@ -101,7 +101,7 @@ class HeapSearch:
         while top:
             neg, tick, cls, program = top[0]
             if program is None:  # first program of this class: now it is needed
-                first = self._successor(cls, -1 - cls)
+                first = self._first(cls)  # a deeper class may have asked for it already
                 heapq.heapreplace(top, (-self._info[id(first)][0], tick, cls, first))
                 continue
             following = self._succ.get(id(program), _MISSING)

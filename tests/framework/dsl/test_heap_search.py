@@ -120,3 +120,11 @@ def test_stops_when_everything_within_the_size_is_yielded():
     assert len(list(search)) == 1 + 7
     assert search.yielded == 8
     assert list(search) == []
+
+
+def test_a_class_reached_first_from_inside_a_deeper_class_keeps_its_first_program():
+    # neg is unlikely, so (neg (neg zero)) of size 3 asks for class (int, 2)'s first
+    # program before the top level reaches that class (a regression: it skipped it)
+    weights = {name: 0.0 for name in ARITH.productions}
+    weights["neg"] = -2.0
+    check_enumeration(ARITH.with_logprobs(weights), 4)
