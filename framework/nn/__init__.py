@@ -20,13 +20,19 @@ from framework.nn.injector import (
     sincos_code,
 )
 from framework.nn.model import GSSNN
+from framework.nn.options import GATv2Options, GCNOptions, GINEOptions, LayerStackOptions, SAGEOptions
 
 __all__ = [
     "ACTIVATIONS",
     "Backbone",
+    "GATv2Options",
+    "GCNOptions",
+    "GINEOptions",
     "GSSNN",
     "GraphIndex",
     "Injector",
+    "LayerStackOptions",
+    "SAGEOptions",
     "add_self_loops",
     "check_activation",
     "chunk_gather_index",

@@ -7,12 +7,10 @@ head outputs are concatenated, so ``heads`` must divide ``D``.
 from __future__ import annotations
 
 import torch
-from attrs import field, frozen
-from attrs.validators import and_, ge, gt, instance_of, lt
 from torch import nn
 from torch.nn import functional as F
 
-from framework import Backbone, UsageError, add_self_loops, check_activation, gather_nodes, scatter_softmax, scatter_sum
+from framework import Backbone, GATv2Options, UsageError, add_self_loops, gather_nodes, scatter_softmax, scatter_sum
 
 
 class GATv2Conv(nn.Module):
@@ -78,25 +76,6 @@ class GATv2(Backbone):
 
     def make_layer(self, dim: int, heads: int = 4, negative_slope: float = 0.2) -> nn.Module:
         return GATv2Conv(dim, heads=heads, negative_slope=negative_slope)
-
-
-@frozen
-class GATv2Options:
-    """Options of ``backbone = {plugin = "gatv2", ...}``.
-
-    Attributes:
-        depth: number of layers.
-        dropout: dropout on each layer's node and edge inputs.
-        heads: attention heads; must divide the feature size.
-        negative_slope: LeakyReLU slope inside the attention score.
-        act: activation between layers.
-    """
-
-    depth: int = field(default=3, validator=[instance_of(int), gt(0)])
-    dropout: float = field(default=0.3, validator=and_(ge(0.0), lt(1.0)))
-    heads: int = field(default=4, validator=[instance_of(int), gt(0)])
-    negative_slope: float = field(default=0.2, validator=ge(0.0))
-    act: str = field(default="elu", validator=check_activation)
 
 
 def build_gatv2(options: GATv2Options, dim: int) -> GATv2:

@@ -6,11 +6,9 @@ Ignores edge features: a topology-only baseline for the G-SSNN head.
 from __future__ import annotations
 
 import torch
-from attrs import field, frozen
-from attrs.validators import and_, ge, gt, instance_of, lt
 from torch import nn
 
-from framework import Backbone, add_self_loops, check_activation, gather_nodes, scatter_sum
+from framework import Backbone, GCNOptions, add_self_loops, gather_nodes, scatter_sum
 
 
 class GCNConv(nn.Module):
@@ -52,21 +50,6 @@ class GCN(Backbone):
 
     def make_layer(self, dim: int) -> nn.Module:
         return GCNConv(dim)
-
-
-@frozen
-class GCNOptions:
-    """Options of ``backbone = {plugin = "gcn", ...}``.
-
-    Attributes:
-        depth: number of layers.
-        dropout: dropout on each layer's node input.
-        act: activation between layers.
-    """
-
-    depth: int = field(default=3, validator=[instance_of(int), gt(0)])
-    dropout: float = field(default=0.3, validator=and_(ge(0.0), lt(1.0)))
-    act: str = field(default="relu", validator=check_activation)
 
 
 def build_gcn(options: GCNOptions, dim: int) -> GCN:

@@ -12,11 +12,9 @@ parameter ``layers.{l}.eps`` when ``train_eps``).
 from __future__ import annotations
 
 import torch
-from attrs import field, frozen
-from attrs.validators import and_, ge, gt, instance_of, lt
 from torch import nn
 
-from framework import Backbone, check_activation, gather_nodes
+from framework import Backbone, GINEOptions, gather_nodes
 
 
 class GINEConv(nn.Module):
@@ -74,25 +72,6 @@ class GINE(Backbone):
 
     def make_layer(self, dim: int, eps: float = 0.0, train_eps: bool = False) -> nn.Module:
         return GINEConv(dim, eps=eps, train_eps=train_eps)
-
-
-@frozen
-class GINEOptions:
-    """Options of ``backbone = {plugin = "gine", ...}``.
-
-    Attributes:
-        depth: number of GINE layers (paper: 3).
-        dropout: dropout on each layer's node and edge inputs (paper: 0.3).
-        eps: the self-weight :math:`\\epsilon` (paper: 0).
-        train_eps: learn ``eps`` instead of fixing it.
-        act: activation between layers (paper: ``"none"``).
-    """
-
-    depth: int = field(default=3, validator=[instance_of(int), gt(0)])
-    dropout: float = field(default=0.3, validator=and_(ge(0.0), lt(1.0)))
-    eps: float = 0.0
-    train_eps: bool = False
-    act: str = field(default="none", validator=check_activation)
 
 
 def build_gine(options: GINEOptions, dim: int) -> GINE:

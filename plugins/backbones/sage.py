@@ -6,11 +6,9 @@ Ignores edge features.
 from __future__ import annotations
 
 import torch
-from attrs import field, frozen
-from attrs.validators import and_, ge, gt, instance_of, lt
 from torch import nn
 
-from framework import Backbone, check_activation, gather_nodes, scatter_mean
+from framework import Backbone, SAGEOptions, gather_nodes, scatter_mean
 
 
 class SAGEConv(nn.Module):
@@ -51,21 +49,6 @@ class SAGE(Backbone):
 
     def make_layer(self, dim: int) -> nn.Module:
         return SAGEConv(dim)
-
-
-@frozen
-class SAGEOptions:
-    """Options of ``backbone = {plugin = "sage", ...}``.
-
-    Attributes:
-        depth: number of layers.
-        dropout: dropout on each layer's node input.
-        act: activation between layers.
-    """
-
-    depth: int = field(default=3, validator=[instance_of(int), gt(0)])
-    dropout: float = field(default=0.3, validator=and_(ge(0.0), lt(1.0)))
-    act: str = field(default="relu", validator=check_activation)
 
 
 def build_sage(options: SAGEOptions, dim: int) -> SAGE:

@@ -15,12 +15,11 @@ DGL 2.1.0 needs torch 2.2.x), building one raises a
 
 from __future__ import annotations
 
-from framework import PluginInfo, hookimpl
+from framework import GATv2Options, GCNOptions, GINEOptions, PluginInfo, SAGEOptions, hookimpl
 from framework_plugins.dgl_backbones._loader import dgl_import_error, require_dgl
 from framework_plugins.dgl_backbones.gatv2 import DglGATv2, DglGATv2Conv, build_dgl_gatv2
 from framework_plugins.dgl_backbones.gcn import DglGCN, build_dgl_gcn
 from framework_plugins.dgl_backbones.gine import DglGINE, DglGINEConv, build_dgl_gine, from_native_gine_state
-from framework_plugins.dgl_backbones.options import DglGATv2Options, DglGCNOptions, DglGINEOptions, DglSAGEOptions
 from framework_plugins.dgl_backbones.sage import DglSAGE, build_dgl_sage
 
 __all__ = [
@@ -42,10 +41,10 @@ _NEEDS = " (needs DGL: scripts/dgl-env)"
 @hookimpl
 def register_backbones() -> list[PluginInfo]:
     return [
-        PluginInfo("dgl-gine", "backbone", build_dgl_gine, DglGINEOptions, "GINE via dgl.nn.GINEConv" + _NEEDS),
-        PluginInfo("dgl-gcn", "backbone", build_dgl_gcn, DglGCNOptions, "GCN via dgl.nn.GraphConv" + _NEEDS),
+        PluginInfo("dgl-gine", "backbone", build_dgl_gine, GINEOptions, "GINE via dgl.nn.GINEConv" + _NEEDS),
+        PluginInfo("dgl-gcn", "backbone", build_dgl_gcn, GCNOptions, "GCN via dgl.nn.GraphConv" + _NEEDS),
         PluginInfo(
-            "dgl-gatv2", "backbone", build_dgl_gatv2, DglGATv2Options, "GATv2 via dgl.nn.GATv2Conv, no edge feats" + _NEEDS
+            "dgl-gatv2", "backbone", build_dgl_gatv2, GATv2Options, "GATv2 via dgl.nn.GATv2Conv, no edge feats" + _NEEDS
         ),
-        PluginInfo("dgl-sage", "backbone", build_dgl_sage, DglSAGEOptions, "GraphSAGE via dgl.nn.SAGEConv" + _NEEDS),
+        PluginInfo("dgl-sage", "backbone", build_dgl_sage, SAGEOptions, "GraphSAGE via dgl.nn.SAGEConv" + _NEEDS),
     ]

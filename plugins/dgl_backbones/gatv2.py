@@ -17,10 +17,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from framework import Backbone, UsageError
+from framework import Backbone, GATv2Options, UsageError
 from framework_plugins.dgl_backbones._adapter import DglConv
 from framework_plugins.dgl_backbones._loader import require_dgl
-from framework_plugins.dgl_backbones.options import DglGATv2Options
 
 
 class DglGATv2Conv(DglConv):
@@ -63,7 +62,7 @@ class DglGATv2(Backbone):
         return DglGATv2Conv(dim, heads=heads, negative_slope=negative_slope)
 
 
-def build_dgl_gatv2(options: DglGATv2Options, dim: int) -> DglGATv2:
+def build_dgl_gatv2(options: GATv2Options, dim: int) -> DglGATv2:
     return DglGATv2(
         dim, options.depth, options.dropout, options.act, heads=options.heads, negative_slope=options.negative_slope
     )

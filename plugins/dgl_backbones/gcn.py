@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from torch import nn
 
-from framework import Backbone
+from framework import Backbone, GCNOptions
 from framework_plugins.dgl_backbones._adapter import DglConv
 from framework_plugins.dgl_backbones._loader import require_dgl
-from framework_plugins.dgl_backbones.options import DglGCNOptions
 
 
 class DglGCN(Backbone):
@@ -31,5 +30,5 @@ class DglGCN(Backbone):
         return DglConv(dgl.nn.pytorch.GraphConv(dim, dim, norm="both", allow_zero_in_degree=True), self_loops=True)
 
 
-def build_dgl_gcn(options: DglGCNOptions, dim: int) -> DglGCN:
+def build_dgl_gcn(options: GCNOptions, dim: int) -> DglGCN:
     return DglGCN(dim, options.depth, options.dropout, options.act)

@@ -18,10 +18,9 @@ from typing import Mapping
 import torch
 from torch import nn
 
-from framework import Backbone
+from framework import Backbone, GINEOptions
 from framework_plugins.dgl_backbones._adapter import DglConv
 from framework_plugins.dgl_backbones._loader import require_dgl
-from framework_plugins.dgl_backbones.options import DglGINEOptions
 
 
 class DglGINEConv(DglConv):
@@ -59,7 +58,7 @@ class DglGINE(Backbone):
         return DglGINEConv(dim, eps=eps, train_eps=train_eps)
 
 
-def build_dgl_gine(options: DglGINEOptions, dim: int) -> DglGINE:
+def build_dgl_gine(options: GINEOptions, dim: int) -> DglGINE:
     return DglGINE(dim, options.depth, options.dropout, options.act, eps=options.eps, train_eps=options.train_eps)
 
 

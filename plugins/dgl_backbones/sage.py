@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from torch import nn
 
-from framework import Backbone
+from framework import Backbone, SAGEOptions
 from framework_plugins.dgl_backbones._adapter import DglConv
 from framework_plugins.dgl_backbones._loader import require_dgl
-from framework_plugins.dgl_backbones.options import DglSAGEOptions
 
 
 class DglSAGE(Backbone):
@@ -31,5 +30,5 @@ class DglSAGE(Backbone):
         return DglConv(dgl.nn.pytorch.SAGEConv(dim, dim, "mean"))
 
 
-def build_dgl_sage(options: DglSAGEOptions, dim: int) -> DglSAGE:
+def build_dgl_sage(options: SAGEOptions, dim: int) -> DglSAGE:
     return DglSAGE(dim, options.depth, options.dropout, options.act)

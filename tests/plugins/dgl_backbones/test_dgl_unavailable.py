@@ -15,10 +15,10 @@ import pytest
 from framework import UsageError
 from framework.plugins import build_registry
 from framework_plugins.dgl_backbones import (
-    DglGATv2Options,
-    DglGCNOptions,
-    DglGINEOptions,
-    DglSAGEOptions,
+    GATv2Options,
+    GCNOptions,
+    GINEOptions,
+    SAGEOptions,
     build_dgl_gatv2,
     build_dgl_gcn,
     build_dgl_gine,
@@ -27,10 +27,10 @@ from framework_plugins.dgl_backbones import (
 )
 
 BUILDERS = {
-    "dgl-gine": (build_dgl_gine, DglGINEOptions),
-    "dgl-gcn": (build_dgl_gcn, DglGCNOptions),
-    "dgl-gatv2": (build_dgl_gatv2, DglGATv2Options),
-    "dgl-sage": (build_dgl_sage, DglSAGEOptions),
+    "dgl-gine": (build_dgl_gine, GINEOptions),
+    "dgl-gcn": (build_dgl_gcn, GCNOptions),
+    "dgl-gatv2": (build_dgl_gatv2, GATv2Options),
+    "dgl-sage": (build_dgl_sage, SAGEOptions),
 }
 
 
@@ -85,14 +85,14 @@ def test_building_without_dgl_says_why_and_what_to_do(name):
 def test_a_broken_dgl_reports_its_import_error(fake_dgl):
     fake_dgl("raise ImportError('Cannot find DGL C++ graphbolt library')\n")
     with pytest.raises(UsageError, match="ImportError: Cannot find DGL C\\+\\+ graphbolt library"):
-        build_dgl_gine(DglGINEOptions(), 8)
+        build_dgl_gine(GINEOptions(), 8)
     assert "dgl" not in sys.modules  # the verdict came from a child interpreter
 
 
 def test_a_dgl_that_kills_the_interpreter_is_contained(fake_dgl):
     fake_dgl("import os\nos.abort()\n")
     with pytest.raises(UsageError, match=r"import dgl killed the interpreter \(SIGABRT\)"):
-        build_dgl_sage(DglSAGEOptions(), 8)
+        build_dgl_sage(SAGEOptions(), 8)
 
 
 
