@@ -31,7 +31,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Add ``eval``, ``check`` and ``draw`` to the ``framework dsl`` group."""
     evaluate = subparsers.add_parser(
         "eval", help="evaluate programs (one per line) and print one JSON line each")
-    _domain_arguments(evaluate)
+    domain_arguments(evaluate)
     evaluate.add_argument("programs", nargs="?", default="-",
                           help="file of programs, one per line (default: stdin)")
     evaluate.set_defaults(handler=_eval)
@@ -42,13 +42,14 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=_check)
 
     draw = subparsers.add_parser("draw", help="render a program's output graph to SVG or PNG")
-    _domain_arguments(draw)
+    domain_arguments(draw)
     draw.add_argument("program", help="the program text, or '-' to read it from stdin")
     draw.add_argument("-o", "--output", type=Path, required=True, help="OUT.svg or OUT.png")
     draw.set_defaults(handler=_draw)
 
 
-def _domain_arguments(parser: argparse.ArgumentParser) -> None:
+def domain_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--domain`` and ``--grammar``, shared by every ``framework dsl`` subcommand."""
     parser.add_argument("--domain", default="graph", help="domain plugin (default: graph)")
     parser.add_argument("--grammar", type=Path,
                         help="grammar file (default: the domain's grammar)")
@@ -56,7 +57,8 @@ def _domain_arguments(parser: argparse.ArgumentParser) -> None:
                         help="sexp: the grammar's own syntax; original: the seed's lambda syntax")
 
 
-def _domain_and_grammar(args: argparse.Namespace) -> tuple[Any, Grammar]:
+def domain_and_grammar(args: argparse.Namespace) -> tuple[Any, Grammar]:
+    """The ``--domain`` plugin object and the grammar to use (``--grammar`` or the domain's)."""
     from framework.plugins import build_registry
 
     entry = build_registry().get("domain", args.domain)
@@ -65,7 +67,8 @@ def _domain_and_grammar(args: argparse.Namespace) -> tuple[Any, Grammar]:
     return domain, grammar
 
 
-def _reader(grammar: Grammar, syntax: str) -> Callable[[str, str], Program]:
+def program_reader(grammar: Grammar, syntax: str) -> Callable[[str, str], Program]:
+    """``read(text, source) -> Program`` for ``--syntax`` ``sexp`` (the grammar's) or ``original``."""
     if syntax == "original":
         from framework.dsl.lambda_import import import_original
 
@@ -73,7 +76,8 @@ def _reader(grammar: Grammar, syntax: str) -> Callable[[str, str], Program]:
     return grammar.parse
 
 
-def _lines(name: str) -> Iterator[tuple[int, str]]:
+def input_lines(name: str) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` of file ``name``, or of stdin for ``-``."""
     if name == "-":
         yield from enumerate(sys.stdin, start=1)
         return
@@ -84,7 +88,7 @@ def _lines(name: str) -> Iterator[tuple[int, str]]:
         raise UsageError(f"{name}: cannot read programs: {error.strerror}") from None
 
 
-def _positioned(error: ProgramSyntaxError, name: str, lineno: int) -> str:
+def positioned(error: ProgramSyntaxError, name: str, lineno: int) -> str:
     """The error re-anchored at the input file's line (each program is one line)."""
     return str(ProgramSyntaxError(error.reason, name, lineno, error.column, error.expected))
 
@@ -98,7 +102,7 @@ def evaluate_line(domain: Any, grammar: Grammar, read: Callable[[str, str], Prog
         program = read(text, name)
         grammar.check(program)
     except ProgramSyntaxError as error:
-        return {"error": _positioned(error, name, lineno)}
+        return {"error": positioned(error, name, lineno)}
     except ProgramError as error:
         return {"error": f"{name}:{lineno}: {error}"}
     output = domain.evaluate(program, grammar)
@@ -112,10 +116,10 @@ def evaluate_line(domain: Any, grammar: Grammar, read: Callable[[str, str], Prog
 
 def _eval(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    domain, grammar = _domain_and_grammar(args)
-    read = _reader(grammar, args.syntax)
+    domain, grammar = domain_and_grammar(args)
+    read = program_reader(grammar, args.syntax)
     name = "<stdin>" if args.programs == "-" else args.programs
-    for lineno, line in _lines(args.programs):
+    for lineno, line in input_lines(args.programs):
         text = line.strip()
         if not text:
             continue
@@ -147,10 +151,10 @@ def _draw(args: argparse.Namespace) -> int:
     from framework.domain import Rejection
     from framework.dsl.draw import save_drawing
 
-    domain, grammar = _domain_and_grammar(args)
+    domain, grammar = domain_and_grammar(args)
     text = sys.stdin.read().strip() if args.program == "-" else args.program
     source = "<stdin>" if args.program == "-" else "<argument>"
-    program = _reader(grammar, args.syntax)(text, source)
+    program = program_reader(grammar, args.syntax)(text, source)
     grammar.check(program)
     output = domain.evaluate(program, grammar)
     if isinstance(output, Rejection):

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from framework.dsl.cli import _domain_and_grammar, _domain_arguments
+from framework.dsl.cli import domain_and_grammar, domain_arguments
 from framework.dsl.cli_synthesis import read_programs
 from framework.errors import UsageError
 
@@ -31,7 +31,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Add ``compress`` to the ``framework dsl`` group."""
     compress = subparsers.add_parser(
         "compress", help="learn inventions from programs (stitch) and print them rewritten")
-    _domain_arguments(compress)
+    domain_arguments(compress)
     compress.add_argument("programs", nargs="?", default="-",
                           help="file of programs, one per line (default: stdin)")
     compress.add_argument("--out", type=Path, required=True,
@@ -47,7 +47,7 @@ def _compress(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
     from framework.plugins import build_registry
 
     out, err = out or sys.stdout, err or sys.stderr
-    _, grammar = _domain_and_grammar(args)
+    _, grammar = domain_and_grammar(args)
     programs = read_programs(grammar, args.programs, args.syntax)
 
     info = build_registry().get("library_learner", LEARNER).info

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from framework.dsl.cli import SYNTAXES, _lines, _positioned, _reader
+from framework.dsl.cli import SYNTAXES, input_lines, positioned, program_reader
 from framework.dsl.errors import ProgramError, ProgramSyntaxError
 from framework.dsl.grammar import Grammar
 from framework.dsl.heap_search import HeapSearch
@@ -102,10 +102,10 @@ def read_programs(grammar: Grammar, name: str, syntax: str = "sexp") -> list[Pro
 
     A bad line raises :class:`UsageError` naming ``file:line:col``.
     """
-    read = _reader(grammar, syntax)
+    read = program_reader(grammar, syntax)
     source = "<stdin>" if name == "-" else name
     programs = []
-    for lineno, line in _lines(name):
+    for lineno, line in input_lines(name):
         text = line.strip()
         if not text:
             continue
@@ -113,7 +113,7 @@ def read_programs(grammar: Grammar, name: str, syntax: str = "sexp") -> list[Pro
             program = read(text, source)
             grammar.check(program)
         except ProgramSyntaxError as error:
-            raise UsageError(_positioned(error, source, lineno)) from None
+            raise UsageError(positioned(error, source, lineno)) from None
         except ProgramError as error:
             raise UsageError(f"{source}:{lineno}: {error}") from None
         programs.append(program)
