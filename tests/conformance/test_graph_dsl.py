@@ -6,41 +6,29 @@ recorded graph: same edge ids, ports, ``next_id``, ``size`` and the same edge
 order (the seed lists edges descending by ``(node, port)``; we reproduce that
 order, so the JSON is compared as is, not sorted). Its mass must match too.
 
-The data sits beside the clone (``<repo>/../shared``) or where the
-``FRAMEWORK_SHARED`` environment variable points. Missing data is a failure,
-not a skip: a green run must mean the interpreter was checked.
+The records come from ``tests/conformance_data.py``: the shared copy beside
+the clone (or ``$FRAMEWORK_SHARED``) when present, else the bundled copy,
+which must then equal the shared one byte for byte.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 import pytest
+from conformance_data import BUNDLED, SHARED, records
 
 from framework import Grammar, PortGraph, mass
 from framework.dsl.lambda_import import import_original
 from framework_plugins.graph_domain import GraphDomain, GraphDomainOptions
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("FRAMEWORK_SHARED") or REPO.parent / "shared")
-RECORDS_PATH = SHARED / "conformance" / "graph-dsl-original.jsonl"
-RECORDS = (
-    [json.loads(line) for line in RECORDS_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if RECORDS_PATH.is_file()
-    else []
-)
+RECORDS = records()
 GRAMMAR = Grammar.load_builtin("graph")
 DOMAIN = GraphDomain()
 
 
-def test_conformance_data_is_present():
-    assert RECORDS_PATH.is_file(), (
-        f"conformance data not found at {RECORDS_PATH}; put shared/ beside the clone "
-        "or set FRAMEWORK_SHARED to the folder holding conformance/"
-    )
+def test_conformance_data_is_complete_and_the_bundled_copy_is_the_shared_one():
     assert len(RECORDS) == 69
+    if SHARED.is_file():
+        assert BUNDLED.read_bytes() == SHARED.read_bytes()
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=[f"record{i}" for i in range(len(RECORDS))])

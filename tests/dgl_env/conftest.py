@@ -7,11 +7,11 @@ test. Anywhere else (the main venv) the tests skip with the import error.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
+from conformance_data import graphs
 
 from framework import PortGraph
 from framework.plugins import build_registry
@@ -31,21 +31,10 @@ def _needs_dgl() -> None:
     pytest.skip(message)
 
 
-def shared_dir() -> Path:
-    """``$FRAMEWORK_SHARED``, else ``<repo>/../shared``; a missing folder fails the test."""
-    path = Path(os.environ.get("FRAMEWORK_SHARED") or REPO.parent / "shared")
-    if not path.is_dir():
-        pytest.fail(f"shared/ reference folder not found at {path}; set FRAMEWORK_SHARED")
-    return path
-
-
 @pytest.fixture(scope="session")
 def conformance_graphs() -> list[PortGraph]:
-    """The output graphs recorded by the original G-SSNN (shared/conformance)."""
-    records = (shared_dir() / "conformance" / "graph-dsl-original.jsonl").read_text().splitlines()
-    graphs = [PortGraph.from_json(json.loads(line)["output"]) for line in records if line.strip()]
-    assert graphs, "no conformance graphs"
-    return graphs
+    """The 69 output graphs recorded by the original G-SSNN (tests/conformance_data.py)."""
+    return graphs()
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pytest
+from conformance_data import graphs as conformance_graphs
 from hypothesis import given, settings
 
 from framework import Grammar, PortGraph, nodes, size
@@ -15,7 +14,6 @@ from framework.testing import min_sizes, port_graph_violations, port_graphs, pro
 GRAPH = Grammar.load_builtin("graph")
 ARITH = Grammar.load_builtin("arith")
 ARITH_V1 = ARITH.with_inventions([ARITH.make_invention("dbl", read_program("(add #0 #0)"))])
-CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "graph-dsl-original.jsonl"
 
 
 @pytest.mark.parametrize("grammar", [GRAPH, ARITH, ARITH_V1], ids=["graph", "arith", "arith+dbl"])
@@ -73,10 +71,8 @@ def test_port_graphs_include_multi_edges():
 
 
 def test_archived_outputs_satisfy_the_invariants():
-    if not CONFORMANCE.is_file():
-        pytest.skip(f"conformance data not found at {CONFORMANCE}")
-    for line in CONFORMANCE.read_text().splitlines():
-        assert port_graph_violations(PortGraph.from_json(json.loads(line)["output"])) == []
+    for graph in conformance_graphs():
+        assert port_graph_violations(graph) == []
 
 
 @pytest.mark.parametrize(

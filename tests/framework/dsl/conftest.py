@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pytest
 
+from conformance_data import records as conformance_records
+
 from framework import Grammar
-
-CONFORMANCE = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "graph-dsl-original.jsonl"
-
-
-def conformance_records() -> list[dict]:
-    """The 69 programs recorded by the original G-SSNN implementation (see ../shared)."""
-    if not CONFORMANCE.is_file():
-        pytest.skip(f"conformance data not found at {CONFORMANCE}")
-    return [json.loads(line) for line in CONFORMANCE.read_text().splitlines() if line.strip()]
-
 
 @pytest.fixture(scope="session")
 def records() -> list[dict]:
+    """The 69 programs recorded by the original G-SSNN implementation."""
     return conformance_records()
 
 

@@ -1,22 +1,13 @@
-import json
-from pathlib import Path
 
 import pytest
 import torch
 
-from framework import GraphIndex, PortGraph
+from conformance_data import graphs as conformance_graphs
+
+from framework import GraphIndex
 from framework.nn.testing import example_graphs, port_graph
 
-CONFORMANCE = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "graph-dsl-original.jsonl"
-
-
-def conformance_graphs() -> list[PortGraph]:
-    if not CONFORMANCE.exists():
-        return []
-    return [PortGraph.from_json(json.loads(line)["output"]) for line in CONFORMANCE.read_text().splitlines()[:20]]
-
-
-GRAPHS = list(example_graphs().values()) + conformance_graphs()
+GRAPHS = list(example_graphs().values()) + conformance_graphs(20)
 
 
 @pytest.mark.parametrize("graph", GRAPHS)

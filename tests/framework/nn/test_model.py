@@ -47,16 +47,10 @@ def test_buffers_follow_the_module():
 
 
 def conformance_graphs(limit: int):
-    import json
-    from pathlib import Path
+    from conformance_data import graphs
 
-    from framework import PortGraph
-
-    path = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "graph-dsl-original.jsonl"
-    if not path.exists():
-        return []
-    lines = path.read_text().splitlines()
-    return [PortGraph.from_json(json.loads(line)["output"]) for line in lines[:: max(1, len(lines) // limit)]]
+    every = graphs()
+    return every[:: max(1, len(every) // limit)]
 
 
 def test_every_registered_combination_runs_on_any_graph():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -74,10 +73,9 @@ def test_errors_name_the_line_and_exit_2(tmp_path, capsys):
 
 def test_seed_lambda_syntax_in(tmp_path, capsys):
     """The seed's archives (inline ``{fn_k}`` inventions) compress straight from their own syntax."""
-    conformance = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "graph-dsl-original.jsonl"
-    if not conformance.is_file():
-        pytest.skip(f"no conformance data at {conformance}")
-    records = [json.loads(line) for line in conformance.read_text().splitlines()[:12]]
+    from conformance_data import records as conformance_records
+
+    records = conformance_records()[:12]
     programs = tmp_path / "original.txt"
     programs.write_text("".join(record["original_program"] + "\n" for record in records))
     out = tmp_path / "g.lark"

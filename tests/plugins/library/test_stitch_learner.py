@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pytest
 import stitch_core
+from conformance_data import records as conformance_records
 
 from framework import FrameworkError, Grammar, PortGraph, ProgramError, hole
 from framework import Program as P
@@ -18,15 +17,12 @@ from framework_plugins.library.stitch import stitch_cost
 
 GRAPH = Grammar.load_builtin("graph")
 ARITH = Grammar.load_builtin("arith")
-CONFORMANCE = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "graph-dsl-original.jsonl"
 FIRST_ORDER = dict(no_curried_metavars=True, no_curried_bodies=True)
 
 
 @pytest.fixture(scope="module")
 def records() -> list[dict]:
-    if not CONFORMANCE.is_file():
-        pytest.skip(f"no conformance data at {CONFORMANCE}")
-    return [json.loads(line) for line in CONFORMANCE.read_text().splitlines() if line.strip()]
+    return conformance_records()
 
 
 @pytest.fixture(scope="module")
