@@ -26,11 +26,10 @@ import hashlib
 import math
 import platform
 import random
-import sys
 import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from attrs import evolve, frozen
 from rich.console import Console
@@ -99,7 +98,7 @@ def run(
     state = _open_run_dir(run_dir, spec, spec_hash, resume)
     write_json_atomic(run_dir / "data.json", report.data_balance(loop.data))
 
-    if state.phase == "explore" and state.generation == 0 and not state.baseline and not state.pending:
+    if not (run_dir / state.grammar).exists():  # a new run (or one killed before its first grammar)
         loop.save_grammar(loop.initial_grammar(), state.grammar)
     state = loop.train_baseline(state)
     while state.phase != "done":

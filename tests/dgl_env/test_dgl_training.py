@@ -8,7 +8,6 @@ their per-epoch losses and accuracies must agree.
 
 from __future__ import annotations
 
-import pytest
 import torch
 
 from framework import GSSNN, GraphIndex
