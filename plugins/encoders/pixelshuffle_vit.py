@@ -36,7 +36,14 @@ def check_image_shape(input_shape: tuple[int, ...], factor: int) -> tuple[int, i
 
 
 class ConvResidual(nn.Module):
-    """``x + conv1x1(gelu(conv1x1(layernorm(conv3x3(x)))))``, bias-free convs, LayerNorm over ``[C, H, W]``."""
+    """``x + conv1x1(gelu(conv1x1(layernorm(conv3x3(x)))))``, bias-free convs, LayerNorm over ``[C, H, W]``.
+
+    Runs in channels-last layout (the encoder converts its weights and the
+    stem's output): the convolutions are faster there on CPU, and the
+    LayerNorm is computed on the ``[B, H, W, C]`` view so that layout never
+    has to be undone. Its parameters keep the ``[C, H, W]`` shape of
+    ``nn.LayerNorm([C, H, W])``.
+    """
 
     def __init__(self, channels: int, height: int, width: int) -> None:
         super().__init__()
@@ -46,7 +53,19 @@ class ConvResidual(nn.Module):
         self.conv1b = nn.Conv2d(channels, channels, kernel_size=1, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv1b(F.gelu(self.conv1a(self.norm(self.conv3(x)))))
+        return x + self.conv1b(F.gelu(self.conv1a(layer_norm_chw(self.conv3(x), self.norm))))
+
+
+def layer_norm_chw(x: torch.Tensor, norm: nn.LayerNorm) -> torch.Tensor:
+    """``norm(x)`` for ``norm = nn.LayerNorm([C, H, W])``, computed on the channels-last view of ``x``.
+
+    The statistics run over the same ``C * H * W`` entries in another order,
+    and the affine parameters are permuted alike, so the result is the same
+    function; the output keeps ``x``'s (channels-last) layout without a copy.
+    """
+    channels_last = x.permute(0, 2, 3, 1)  # contiguous when x is channels-last
+    weight, bias = norm.weight.permute(1, 2, 0), norm.bias.permute(1, 2, 0)
+    return F.layer_norm(channels_last, channels_last.shape[1:], weight, bias, norm.eps).permute(0, 3, 1, 2)
 
 
 def grid_code(height: int, width: int, dim: int) -> torch.Tensor:
@@ -95,9 +114,13 @@ class PixelShuffleViT(nn.Module):
         self.register_buffer("position", grid_code(grid_h, grid_w, width))
         self.transformer = Transformer(width, depth, heads, head_dim, mlp_dim)
         self.head = nn.Linear(width, out_dim)
+        self.stem[1].to(memory_format=torch.channels_last)
+        self.convs.to(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        tokens = self.convs(self.stem(x)).flatten(2).transpose(1, 2)  # [B, H*W, width], row-major
+        pixels = self.stem[0](x).contiguous(memory_format=torch.channels_last)
+        # Channels-last [B, C, H, W] is [B, H, W, C] in memory: the tokens below are a view, no copy.
+        tokens = self.convs(self.stem[1](pixels)).flatten(2).transpose(1, 2)  # [B, H*W, width], row-major
         tokens = self.transformer(tokens + self.position.to(tokens.dtype))
         return self.head(tokens.mean(dim=1))
 

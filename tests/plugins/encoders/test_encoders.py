@@ -7,7 +7,12 @@ from framework_plugins.backbones.gine import GINEOptions, build_gine
 from framework_plugins.encoders import register_encoders
 from framework_plugins.encoders.cnn import CNNOptions, build_cnn
 from framework_plugins.encoders.mlp import MLPOptions, build_mlp
-from framework_plugins.encoders.pixelshuffle_vit import PixelShuffleViTOptions, build_pixelshuffle_vit, grid_code
+from framework_plugins.encoders.pixelshuffle_vit import (
+    PixelShuffleViTOptions,
+    build_pixelshuffle_vit,
+    grid_code,
+    layer_norm_chw,
+)
 from framework_plugins.injectors.gssnn import GSSNNInjector
 
 TINY_VIT = PixelShuffleViTOptions(unshuffle=4, width=16, conv_depth=1, depth=1, heads=2, head_dim=8, mlp_dim=32)
@@ -35,6 +40,32 @@ def test_pixelshuffle_vit_shapes_and_token_grid():
     model = build_pixelshuffle_vit(TINY_VIT, (2, 16, 12), 5)
     assert model(torch.randn(3, 2, 16, 12)).shape == (3, 5)
     assert model.position.shape == (4 * 3, 16)
+
+
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+def test_layer_norm_chw_is_layer_norm_over_chw(layout):
+    norm = torch.nn.LayerNorm([6, 3, 5])
+    torch.nn.init.normal_(norm.weight), torch.nn.init.normal_(norm.bias)
+    x = torch.randn(4, 6, 3, 5, dtype=torch.float64).to(memory_format=layout).requires_grad_()
+    norm = norm.double()
+    ours = layer_norm_chw(x, norm)
+    torch.testing.assert_close(ours, norm(x))
+    grads = torch.autograd.grad(ours.square().sum(), [x, norm.weight, norm.bias])
+    expected = torch.autograd.grad(norm(x).square().sum(), [x, norm.weight, norm.bias])
+    for got, want in zip(grads, expected):
+        torch.testing.assert_close(got, want)
+
+
+def test_pixelshuffle_vit_runs_channels_last_with_plain_parameter_shapes():
+    """The conv weights live channels-last (faster on CPU); names, shapes and values load as usual."""
+    model = build_pixelshuffle_vit(TINY_VIT, (1, 8, 8), 3)
+    assert model.convs[0].conv3.weight.is_contiguous(memory_format=torch.channels_last)
+    plain = {name: t.contiguous() for name, t in model.state_dict().items()}
+    copy = build_pixelshuffle_vit(TINY_VIT, (1, 8, 8), 3)
+    copy.load_state_dict(plain)
+    assert copy.convs[0].conv3.weight.is_contiguous(memory_format=torch.channels_last)
+    x = torch.randn(2, 1, 8, 8)
+    torch.testing.assert_close(copy(x), model(x))
 
 
 def test_grid_code_is_column_then_row():
