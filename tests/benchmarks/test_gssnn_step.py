@@ -29,6 +29,7 @@ def bench():
 
 
 def test_reference_encoder_is_ours(bench):
+    torch.manual_seed(0)
     options = PixelShuffleViTOptions(unshuffle=4, width=16, conv_depth=2, depth=2, heads=2, head_dim=8, mlp_dim=32)
     ours = build_pixelshuffle_vit(options, (1, 16, 16), 12).double().eval()
     reference = bench.ReferenceEncoder(ours).eval()
@@ -38,6 +39,7 @@ def test_reference_encoder_is_ours(bench):
 
 @pytest.mark.parametrize("name", ["pair", "tree9", "cyclic"])
 def test_reference_head_is_our_faithful_head(bench, name):
+    torch.manual_seed(0)
     graph, dim = example_graphs()[name], 64
     index = GraphIndex.from_port_graph(graph)
     injector = GSSNNInjector(index, dim, graph.max_conn, faithful=True)
@@ -45,4 +47,5 @@ def test_reference_head_is_our_faithful_head(bench, name):
     model = model.double().eval()
     reference = bench.ReferenceHead(graph, dim, model.backbone.layers, model.head, dropout=0.3).double().eval()
     z = torch.randn(5, dim, dtype=torch.float64)
-    torch.testing.assert_close(reference(z), model.graph_head(z))
+    # Both position tables are float32 (the transcription computes its own in float32): 1e-5, not 1e-7.
+    torch.testing.assert_close(reference(z), model.graph_head(z), atol=1e-5, rtol=1e-5)
