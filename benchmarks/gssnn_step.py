@@ -14,12 +14,12 @@ its encoder (NCHW convolutions, ``nn.LayerNorm([C, H, W])``, vit-pytorch's
 simple-ViT attention as two matmuls and a softmax, the 2-D position code
 recomputed on every call) and its head (a Python loop over samples that
 slices and tiles the encoder output chunk by chunk, and a batched graph
-rebuilt on every forward, what ``dgl.batch`` did). It starts from our
-weights and computes the same function as ``gssnn`` with ``faithful =
-true``; the script checks that both models agree before timing them. Times are medians of
-repeated runs; ratios are reference / ours (higher is better). ``head_floor_ms``
-times the two parts of our faithful head that no reorganisation removes (its
-dropout draw and its linear layers). The JSON also
+rebuilt on every forward, what ``dgl.batch`` did). It starts from our weights
+and computes the same function as ``gssnn`` with ``faithful = true``; the
+script checks that both models agree before timing them. Times are medians of
+repeated runs; ratios are reference / ours (higher is better).
+``head_floor_ms`` times the two parts of our faithful head that no
+reorganisation removes (its dropout draw and its linear layers). The JSON also
 carries the 1-minute load average: on a shared machine, wall times with more
 threads than idle cores are unreliable, so compare ratios from one run.
 """

@@ -39,7 +39,7 @@ class ConvResidual(nn.Module):
     """``x + conv1x1(gelu(conv1x1(layernorm(conv3x3(x)))))``, bias-free convs, LayerNorm over ``[C, H, W]``.
 
     Runs in channels-last layout (the encoder converts its weights and the
-    stem's output): the convolutions are faster there on CPU, and the
+    stem's output), so the encoder's tokens come out as a contiguous view; the
     LayerNorm is computed on the ``[B, H, W, C]`` view so that layout never
     has to be undone. Its parameters keep the ``[C, H, W]`` shape of
     ``nn.LayerNorm([C, H, W])``.
