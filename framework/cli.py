@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 import framework
-from framework.errors import FrameworkError
+from framework.errors import FrameworkError, UsageError
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -111,9 +111,15 @@ def _run(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from framework.report import print_summary, redraw
+    from framework.run_dir import RunDir
+    from framework.spec import load_spec
 
-    print_summary(stdout, redraw(args.run_dir))
-    stdout.print(f"redrew plots, drawings, metrics and the summary in {args.run_dir}")
+    run_dir = RunDir(args.run_dir)
+    if not run_dir.spec.is_file():
+        raise UsageError(f"{run_dir.root}: not a run directory (no {run_dir.spec.name})")
+    _, registry = load_spec(run_dir.spec)  # the run's own plugins, third-party reporters included
+    print_summary(stdout, redraw(run_dir, registry.hook))
+    stdout.print(f"rebuilt metrics and the summary in {run_dir.root}; every reporter redrew")
     return 0
 
 
