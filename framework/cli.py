@@ -84,8 +84,8 @@ DSL_COMMAND_MODULES = ("framework.dsl.cli", "framework.dsl.cli_synthesis", "fram
 def _validate(args: argparse.Namespace) -> int:
     from framework.spec import load_spec
 
-    spec, registry = load_spec(args.spec)
-    stdout.print(f"{args.spec}: valid ({len(registry.all())} plugins available)")
+    spec, plugins = load_spec(args.spec)
+    stdout.print(f"{args.spec}: valid ({len(plugins.registry.all())} plugins available)")
     return 0
 
 
@@ -95,12 +95,12 @@ def _run(args: argparse.Namespace) -> int:
     from framework.engine import resolve_run_dir, run
     from framework.spec import load_spec
 
-    spec, registry = load_spec(args.spec)
+    spec, plugins = load_spec(args.spec)
     if args.device:
         spec = evolve(spec, run=evolve(spec.run, device=args.device))
     run_dir = resolve_run_dir(spec, args.out)
     try:
-        run(spec, registry, run_dir, spec_dir=args.spec.parent, resume=args.resume, console=stderr)
+        run(spec, plugins, run_dir, spec_dir=args.spec.parent, resume=args.resume, console=stderr)
     except KeyboardInterrupt:
         stderr.print(f"stopped; every finished network is saved. Continue with: "
                      f"framework run {args.spec} --out {run_dir} --resume")
@@ -122,7 +122,7 @@ def _plugins(args: argparse.Namespace) -> int:
     from framework.spec import load_spec
 
     if args.spec:
-        _, registry = load_spec(args.spec)
+        registry = load_spec(args.spec)[1].registry
     else:
         registry = build_registry()
     rows = [
