@@ -84,8 +84,8 @@ DSL_COMMAND_MODULES = ("framework.dsl.cli", "framework.dsl.cli_synthesis", "fram
 def _validate(args: argparse.Namespace) -> int:
     from framework.spec import load_spec
 
-    spec, registry = load_spec(args.spec)
-    stdout.print(f"{args.spec}: valid ({len(registry.all())} plugins available)")
+    spec, plugins = load_spec(args.spec)
+    stdout.print(f"{args.spec}: valid ({len(plugins.registry.all())} plugins available)")
     return 0
 
 
@@ -95,12 +95,12 @@ def _run(args: argparse.Namespace) -> int:
     from framework.engine import resolve_run_dir, run
     from framework.spec import load_spec
 
-    spec, registry = load_spec(args.spec)
+    spec, plugins = load_spec(args.spec)
     if args.device:
         spec = evolve(spec, run=evolve(spec.run, device=args.device))
     run_dir = resolve_run_dir(spec, args.out)
     try:
-        run(spec, registry, run_dir, spec_dir=args.spec.parent, resume=args.resume, console=stderr)
+        run(spec, plugins, run_dir, spec_dir=args.spec.parent, resume=args.resume, console=stderr)
     except KeyboardInterrupt:
         stderr.print(f"stopped; every finished network is saved. Continue with: "
                      f"framework run {args.spec} --out {run_dir} --resume")
@@ -117,8 +117,8 @@ def _report(args: argparse.Namespace) -> int:
     run_dir = RunDir(args.run_dir)
     if not run_dir.spec.is_file():
         raise UsageError(f"{run_dir.root}: not a run directory (no {run_dir.spec.name})")
-    _, registry = load_spec(run_dir.spec)  # the run's own plugins, third-party reporters included
-    print_summary(stdout, redraw(run_dir, registry.hook))
+    _, plugins = load_spec(run_dir.spec)  # the run's own plugins, third-party reporters included
+    print_summary(stdout, redraw(run_dir, plugins.hook))
     stdout.print(f"rebuilt metrics and the summary in {run_dir.root}; every reporter redrew")
     return 0
 
@@ -128,7 +128,7 @@ def _plugins(args: argparse.Namespace) -> int:
     from framework.spec import load_spec
 
     if args.spec:
-        _, registry = load_spec(args.spec)
+        registry = load_spec(args.spec)[1].registry
     else:
         registry = build_registry()
     rows = [

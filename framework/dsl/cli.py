@@ -59,10 +59,9 @@ def domain_arguments(parser: argparse.ArgumentParser) -> None:
 
 def domain_and_grammar(args: argparse.Namespace) -> tuple[Any, Grammar]:
     """The ``--domain`` plugin object and the grammar to use (``--grammar`` or the domain's)."""
-    from framework.plugins import build_registry
+    from framework.plugins import build_plugin, build_registry
 
-    entry = build_registry().get("domain", args.domain)
-    domain = entry.info.factory(entry.info.options())
+    domain = build_plugin(build_registry(), "domain", args.domain)
     grammar = Grammar.load(args.grammar) if args.grammar else domain.grammar
     return domain, grammar
 

@@ -21,7 +21,6 @@ from typing import TextIO
 
 from framework.dsl.cli import domain_and_grammar, domain_arguments
 from framework.dsl.cli_synthesis import read_programs
-from framework.errors import UsageError
 
 #: The library learner this command uses.
 LEARNER = "stitch"
@@ -44,19 +43,15 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _compress(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    from framework.plugins import build_registry
+    from framework.plugins import build_plugin, build_registry
 
     out, err = out or sys.stdout, err or sys.stderr
     _, grammar = domain_and_grammar(args)
     programs = read_programs(grammar, args.programs, args.syntax)
 
-    info = build_registry().get("library_learner", LEARNER).info
     chosen = {"iterations": args.iterations, "max_arity": args.max_arity}
-    try:
-        options = info.options(**{key: value for key, value in chosen.items() if value is not None})
-    except (TypeError, ValueError) as error:
-        raise UsageError(f"{LEARNER} options: {error}") from None
-    result = info.factory(options).compress(grammar, programs)
+    options = {key: value for key, value in chosen.items() if value is not None}
+    result = build_plugin(build_registry(), "library_learner", LEARNER, options).compress(grammar, programs)
 
     result.grammar.save(args.out)
     for program in result.programs:

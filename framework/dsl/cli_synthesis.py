@@ -91,10 +91,9 @@ def resolve_grammar(args: argparse.Namespace) -> Grammar:
     """``--grammar`` when given, else the grammar of the ``--domain`` plugin."""
     if args.grammar is not None:
         return Grammar.load(args.grammar)
-    from framework.plugins import build_registry
+    from framework.plugins import build_plugin, build_registry
 
-    info = build_registry().get("domain", args.domain).info
-    return info.factory(info.options()).grammar
+    return build_plugin(build_registry(), "domain", args.domain).grammar
 
 
 def read_programs(grammar: Grammar, name: str, syntax: str = "sexp") -> list[Program]:
