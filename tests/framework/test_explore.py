@@ -7,7 +7,9 @@ import random
 import pytest
 from attrs import frozen
 
-from framework import Grammar, Program, Rejection, explore, mass, reweight
+from framework import Grammar, Program, Rejection, mass
+from framework.dsl.pcfg import reweight
+from framework.explore import explore
 from framework_plugins.graph_domain import GraphDomain, GraphDomainOptions
 from framework_plugins.synthesizers import (
     EnumerativeOptions,

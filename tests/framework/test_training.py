@@ -5,16 +5,9 @@ import pytest
 import torch
 from rich.console import Console
 
-from framework import (
-    GSSNN,
-    GraphIndex,
-    TrainingOptions,
-    TrainingProgress,
-    UsageError,
-    resolve_device,
-    seed_everything,
-    train,
-)
+from framework import GSSNN, GraphIndex, TrainingOptions, UsageError, seed_everything, train
+from framework.nn.progress import TrainingProgress
+from framework.training import resolve_device
 from framework.nn.testing import example_graphs
 from framework.task import Split, TaskData
 from framework.training import binary_scores
