@@ -60,6 +60,9 @@ PUBLIC_MODULES = (
     "framework.nn",
     "framework.nn.testing",
     "framework.report",
+    "framework.run_dir",
+    "framework.stats",
+    "framework.store",
     "framework.testing",
 )
 
