@@ -10,7 +10,7 @@ import math
 import pytest
 
 from framework import Grammar, HeapSearch, UsageError, compile_table, reweight
-from framework.dsl import cli_synthesis
+from framework.cli import synthesis as cli_synthesis
 from framework.dsl.grammar import grammars_dir
 
 GRAPH_FILE = str(grammars_dir() / "graph.lark")

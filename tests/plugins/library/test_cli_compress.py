@@ -55,7 +55,7 @@ def test_options_and_stdin(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(PROGRAMS) + "\n"))
     out = tmp_path / "g.lark"
-    argv = ["dsl", "compress", "--out", str(out), "--iterations", "1", "--max-arity", "0"]
+    argv = ["dsl", "compress", "--out", str(out), "--option", "iterations=1", "--option", "max_arity=0"]
     assert cli.main(argv) == 0
     grammar = Grammar.load(out)
     assert len(grammar.inventions) == 1 and grammar.inventions[0].arity == 0
@@ -68,7 +68,7 @@ def test_errors_name_the_line_and_exit_2(tmp_path, capsys):
     assert cli.main(["dsl", "compress", "--out", str(out), str(bad)]) == 2
     assert f"{bad}:2:" in capsys.readouterr().err
     assert not out.exists()
-    assert cli.main(["dsl", "compress", "--out", str(out), "--iterations", "0", str(bad)]) == 2
+    assert cli.main(["dsl", "compress", "--out", str(out), "--option", "iterations=0", str(bad)]) == 2
 
 
 def test_seed_lambda_syntax_in(tmp_path, capsys):
