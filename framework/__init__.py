@@ -6,6 +6,28 @@ The public API. Plugins (built-in ones included) import from here only.
 from importlib.metadata import PackageNotFoundError, version
 
 from framework._registry import KINDS, NoOptions, PluginError, PluginInfo, UnknownPluginError
+from framework.contracts import (
+    BackboneFactory,
+    Domain,
+    DomainFactory,
+    EncoderFactory,
+    Executor,
+    ExecutorFactory,
+    InjectorFactory,
+    Job,
+    LibraryLearner,
+    LibraryLearnerFactory,
+    LibraryResult,
+    Member,
+    Reporter,
+    Resumable,
+    Selector,
+    SelectorFactory,
+    Synthesizer,
+    SynthesizerFactory,
+    Task,
+    TaskFactory,
+)
 from framework.domain import Rejection
 from framework.dsl.errors import GrammarError, ProgramError, ProgramSyntaxError
 from framework.dsl.grammar import Grammar, Production, grammars_dir, hole, hole_index
@@ -27,7 +49,8 @@ from framework.errors import FrameworkError, OptionError, UsageError
 from framework.explore import ExploreResult, ExploreStats, Found, Replacement, explore
 from framework.graph import PortGraph
 from framework.hookspecs import hookimpl, hookspec
-from framework.task import Split, Task, TaskData, class_balance, majority_accuracy
+from framework.plugins import Plugins, build_plugin, plugin_options
+from framework.task import Split, TaskData, class_balance, majority_accuracy
 
 try:
     __version__ = version("framework")
@@ -76,6 +99,28 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "BackboneFactory",
+    "Domain",
+    "DomainFactory",
+    "EncoderFactory",
+    "Executor",
+    "ExecutorFactory",
+    "InjectorFactory",
+    "Job",
+    "LibraryLearner",
+    "LibraryLearnerFactory",
+    "LibraryResult",
+    "Member",
+    "Plugins",
+    "Reporter",
+    "Resumable",
+    "Selector",
+    "SelectorFactory",
+    "Synthesizer",
+    "SynthesizerFactory",
+    "TaskFactory",
+    "build_plugin",
+    "plugin_options",
     "ExploreResult",
     "ExploreStats",
     "Found",

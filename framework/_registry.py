@@ -85,8 +85,6 @@ class Registry:
     """Every registered plugin, by kind and name."""
 
     entries: Mapping[str, Mapping[str, Registered]]
-    #: the plugin manager's hook relay, for announcing events (None in hand-built registries)
-    hook: Any = None
 
     def names(self, kind: str) -> list[str]:
         return sorted(self.entries.get(kind, {}))

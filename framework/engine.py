@@ -34,12 +34,12 @@ from typing import Any, Sequence
 from attrs import evolve, frozen
 from rich.console import Console
 
-from framework._registry import Registry
 from framework.domain import Rejection
 from framework.dsl.grammar import Grammar
 from framework.errors import FrameworkError, UsageError
 from framework.events import GenerationEnd, RunEnd
 from framework.graph import PortGraph
+from framework.plugins import Plugins, build_plugin
 from framework.run_state import (
     Candidate,
     GenerationRecord,
@@ -48,7 +48,7 @@ from framework.run_state import (
     state_from_json,
     state_to_json,
 )
-from framework.spec import Spec, instantiate, spec_to_toml
+from framework.spec import PluginChoice, Spec, spec_to_toml
 from framework.store import write_json_atomic, write_text_atomic
 from framework import report
 
@@ -84,7 +84,7 @@ class TrainJob:
 
 def run(
     spec: Spec,
-    registry: Registry,
+    plugins: Plugins,
     run_dir: Path,
     *,
     spec_dir: Path = Path("."),
@@ -94,7 +94,7 @@ def run(
     """Run (or resume) the loop ``spec`` describes in ``run_dir``; return the final state."""
     console = console or Console(stderr=True)
     spec_hash = hashlib.sha256(spec_to_toml(spec).encode()).hexdigest()
-    loop = _Loop(spec, registry, run_dir, spec_dir, console)  # bad input fails here, before any write
+    loop = _Loop(spec, plugins, run_dir, spec_dir, console)  # bad input fails here, before any write
     state = _open_run_dir(run_dir, spec, spec_hash, resume)
     write_json_atomic(run_dir / "data.json", report.data_balance(loop.data))
 
@@ -110,8 +110,7 @@ def run(
         state = loop.learn_and_advance(state, grammar, survivors, discarded)  # 4. learn, 5. persist
     summary = report.write_summary(run_dir, state)
     report.print_summary(console, summary)
-    if registry.hook is not None:
-        registry.hook.on_run_end(event=RunEnd(run_dir, state, summary))
+    plugins.hook.on_run_end(event=RunEnd(run_dir, state, summary))
     return state
 
 
@@ -164,17 +163,18 @@ def _checkpoint(run_dir: Path, state: RunState) -> None:
 class _Loop:
     """The plugins and data of one run, and the steps of a generation."""
 
-    def __init__(self, spec: Spec, registry: Registry, run_dir: Path, spec_dir: Path, console: Console) -> None:
+    def __init__(self, spec: Spec, plugins: Plugins, run_dir: Path, spec_dir: Path, console: Console) -> None:
         from framework.training import resolve_device
 
-        self.spec, self.registry, self.run_dir, self.spec_dir, self.console = spec, registry, run_dir, spec_dir, console
+        self.spec, self.run_dir, self.spec_dir, self.console = spec, run_dir, spec_dir, console
+        self.registry, self.hook = plugins.registry, plugins.hook
         self.device = resolve_device(spec.run.device)
-        self.domain = instantiate(registry, spec.domain)
-        self.synthesizers = [(c.plugin, instantiate(registry, c)) for c in spec.synthesizers]
-        self.selector = instantiate(registry, spec.population.selector)
-        self.executor = instantiate(registry, spec.executor)
-        self.learner = instantiate(registry, spec.library) if spec.library.enabled else None
-        task = instantiate(registry, spec.task)
+        self.domain = self._build(spec.domain)
+        self.synthesizers = [(c.plugin, self._build(c)) for c in spec.synthesizers]
+        self.selector = self._build(spec.population.selector)
+        self.executor = self._build(spec.executor)
+        self.learner = self._build(spec.library) if spec.library.enabled else None
+        task = self._build(spec.task)
         with console.status(f"loading task {spec.task.plugin!r}"):
             self.data = task.load(report.cache_dir(), spec.run.seed)
         self.initial = self._initial_programs()
@@ -187,6 +187,9 @@ class _Loop:
                 )
 
     # -- set-up ---------------------------------------------------------------
+
+    def _build(self, choice: PluginChoice, *factory_args: Any) -> Any:
+        return build_plugin(self.registry, choice.kind, choice.plugin, choice.options, *factory_args)
 
     def initial_grammar(self) -> Grammar:
         if self.spec.domain.grammar:
@@ -335,11 +338,10 @@ class _Loop:
 
         model = self.spec.model
         if graph is None:
-            return instantiate(self.registry, model.encoder, self.data.input_shape, 1)
-        encoder = instantiate(self.registry, model.encoder, self.data.input_shape, model.dim)
-        injector = instantiate(self.registry, model.injector, GraphIndex.from_port_graph(graph), model.dim,
-                               graph.max_conn)
-        backbone = instantiate(self.registry, model.backbone, model.dim)
+            return self._build(model.encoder, self.data.input_shape, 1)
+        encoder = self._build(model.encoder, self.data.input_shape, model.dim)
+        injector = self._build(model.injector, GraphIndex.from_port_graph(graph), model.dim, graph.max_conn)
+        backbone = self._build(model.backbone, model.dim)
         return GSSNN(encoder, injector, backbone, model.dim, out_dim=1)
 
     def check_model(self) -> None:
@@ -428,8 +430,7 @@ class _Loop:
         self.console.print(
             f"[bold]generation {g}[/]: kept {len(survivors)} of {len(survivors) + len(discarded)}"
         )
-        if self.registry.hook is not None:
-            self.registry.hook.on_generation_end(event=GenerationEnd(self.run_dir, g, state))
+        self.hook.on_generation_end(event=GenerationEnd(self.run_dir, g, state))
         return state
 
     def _learn(self, grammar: Grammar, survivors: tuple[Candidate, ...],

@@ -7,11 +7,11 @@ import pytest
 import stitch_core
 from conformance_data import records as conformance_records
 
-from framework import FrameworkError, Grammar, PortGraph, ProgramError, hole
+from framework import FrameworkError, Grammar, LibraryResult, PortGraph, ProgramError, hole
 from framework import Program as P
 from framework.plugins import build_registry
 from framework_plugins.graph_domain import GraphDomain
-from framework_plugins.library import CompressionResult, StitchLearner, StitchOptions
+from framework_plugins.library import StitchLearner, StitchOptions
 from framework_plugins.library.inventions import Abstraction, _Alias, _Inline, translate
 from framework_plugins.library.stitch import stitch_cost
 
@@ -31,11 +31,11 @@ def corpus(records) -> list[P]:
 
 
 @pytest.fixture(scope="module")
-def compressed(corpus) -> CompressionResult:
+def compressed(corpus) -> LibraryResult:
     return StitchLearner().compress(GRAPH, corpus)
 
 
-def check_preserves(before: Grammar, programs, result: CompressionResult) -> None:
+def check_preserves(before: Grammar, programs, result: LibraryResult) -> None:
     """Rewritten programs expand to the originals, and every invention is typed as the grammar infers."""
     assert len(result.programs) == len(programs)
     for original, rewritten in zip(programs, result.programs):
@@ -125,7 +125,7 @@ def test_rediscovery_with_permuted_arguments():
 
 def test_nothing_to_learn_leaves_everything_unchanged():
     learner = StitchLearner()
-    assert learner.compress(GRAPH, []) == CompressionResult(GRAPH, (), (), 1.0)
+    assert learner.compress(GRAPH, []) == LibraryResult(GRAPH, (), (), 1.0)
     single = (GRAPH.parse("(push (add (connect (push (add (connect identity))))))"),)
     result = learner.compress(GRAPH, single)  # one program: nothing is used by two tasks
     assert result.grammar is GRAPH and result.programs == single and result.ratio == 1.0
