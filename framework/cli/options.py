@@ -32,7 +32,7 @@ def build_with_options(kind: str, name: str, pairs: Sequence[str], *factory_args
     Every problem with the options is reported at once, each as ``--option KEY: message``.
     """
     from framework.plugins import build_plugin, build_registry
-    from framework.spec import SpecError
+    from framework.convert import SpecError
 
     raw = parse_options(pairs)
     try:

@@ -24,7 +24,7 @@ def _plugins(args: argparse.Namespace) -> int:
     from framework.spec import load_spec
 
     if args.spec:
-        _, registry = load_spec(args.spec)
+        registry = load_spec(args.spec)[1].registry
     else:
         registry = build_registry()
     rows = [

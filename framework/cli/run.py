@@ -25,8 +25,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 def _validate(args: argparse.Namespace) -> int:
     from framework.spec import load_spec
 
-    spec, registry = load_spec(args.spec)
-    stdout.print(f"{args.spec}: valid ({len(registry.all())} plugins available)")
+    spec, plugins = load_spec(args.spec)
+    stdout.print(f"{args.spec}: valid ({len(plugins.registry.all())} plugins available)")
     return 0
 
 
@@ -36,12 +36,12 @@ def _run(args: argparse.Namespace) -> int:
     from framework.engine import resolve_run_dir, run
     from framework.spec import load_spec
 
-    spec, registry = load_spec(args.spec)
+    spec, plugins = load_spec(args.spec)
     if args.device:
         spec = evolve(spec, run=evolve(spec.run, device=args.device))
     run_dir = resolve_run_dir(spec, args.out)
     try:
-        run(spec, registry, run_dir, spec_dir=args.spec.parent, resume=args.resume, console=stderr)
+        run(spec, plugins, run_dir, spec_dir=args.spec.parent, resume=args.resume, console=stderr)
     except KeyboardInterrupt:
         stderr.print(f"stopped; every finished network is saved. Continue with: "
                      f"framework run {args.spec} --out {run_dir} --resume")

@@ -83,3 +83,18 @@ def test_seed_lambda_syntax_in(tmp_path, capsys):
     grammar = Grammar.load(out)
     rewritten = [grammar.parse(line) for line in capsys.readouterr().out.splitlines()]
     assert [grammar.expand(p) for p in rewritten] == [GRAPH.parse(r["program"]) for r in records]
+
+
+def test_option_errors_read_as_in_a_spec(tmp_path, programs_file, capsys):
+    out = tmp_path / "g.lark"
+    argv = ["dsl", "compress", "--out", str(out), str(programs_file)]
+    assert cli.main([*argv, "--option", "iterations=x", "--option", "max_arty=1"]) == 2
+    err = capsys.readouterr().err
+    assert "library_learner plugin 'stitch'" in err
+    assert '--option iterations: expected an integer, got "x"' in err
+    assert "--option max_arty: unknown key (did you mean 'max_arity'?)" in err
+    assert cli.main([*argv, "--option", 'iterations="3"']) == 2  # a TOML string is not an integer
+    assert '--option iterations: expected an integer, got "3"' in capsys.readouterr().err
+    assert cli.main([*argv, "--learner", "nope"]) == 2
+    assert "unknown library_learner plugin 'nope'; available: stitch" in capsys.readouterr().err
+    assert not out.exists()
