@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from framework.cli.options import build_with_options, option_arguments
-from framework.cli.programs import grammar_arguments, read_programs, resolve_grammar
+from framework.cli.programs import grammar_arguments, programs_argument, read_programs, resolve_grammar
 
 #: The library learner used when ``--learner`` is not given.
 DEFAULT_LEARNER = "stitch"
@@ -32,8 +32,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     compress = subparsers.add_parser(
         "compress", help="learn inventions from programs and print them rewritten")
     grammar_arguments(compress)
-    compress.add_argument("programs", nargs="?", default="-",
-                          help="file of programs, one per line (default: stdin)")
+    programs_argument(compress)
     compress.add_argument("--out", type=Path, required=True,
                           help="where to write the new grammar version (.lark)")
     compress.add_argument("--learner", default=DEFAULT_LEARNER,

@@ -16,7 +16,14 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from framework.cli.programs import domain_and_grammar, grammar_arguments, input_lines, positioned, program_reader
+from framework.cli.programs import (
+    domain_and_grammar,
+    grammar_arguments,
+    input_lines,
+    positioned,
+    program_reader,
+    programs_argument,
+)
 from framework.dsl.errors import ProgramError, ProgramSyntaxError
 from framework.dsl.grammar import Grammar
 from framework.dsl.program import Program
@@ -28,8 +35,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     evaluate = subparsers.add_parser(
         "eval", help="evaluate programs (one per line) and print one JSON line each")
     grammar_arguments(evaluate)
-    evaluate.add_argument("programs", nargs="?", default="-",
-                          help="file of programs, one per line (default: stdin)")
+    programs_argument(evaluate)
     evaluate.set_defaults(handler=_eval)
 
     check = subparsers.add_parser("check", help="validate a grammar file (.lark)")

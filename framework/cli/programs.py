@@ -30,6 +30,12 @@ def grammar_arguments(parser: argparse.ArgumentParser, *, syntax: bool = True) -
                             help="sexp: the grammar's own syntax; original: the seed's lambda syntax")
 
 
+def programs_argument(parser: argparse.ArgumentParser) -> None:
+    """The optional ``PROGRAMS`` file (one program per line; ``-`` or none: stdin)."""
+    parser.add_argument("programs", nargs="?", default="-",
+                        help="file of programs, one per line (default: stdin)")
+
+
 def load_domain(args: argparse.Namespace) -> Any:
     """The ``--domain`` plugin object, with its default options."""
     from framework.plugins import build_plugin, build_registry

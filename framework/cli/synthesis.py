@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from framework.cli.programs import grammar_arguments, read_programs, resolve_grammar
+from framework.cli.programs import grammar_arguments, programs_argument, read_programs, resolve_grammar
 from framework.dsl.heap_search import HeapSearch
 from framework.dsl.pcfg import MAX_SIZE_LIMIT, SizeTable, compile_table, reweight, sample_program
 from framework.errors import UsageError
@@ -52,8 +52,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     reweighted = subparsers.add_parser(
         "reweight", help="re-estimate the PCFG from programs (one per line) and write a new grammar")
     grammar_arguments(reweighted)
-    reweighted.add_argument("programs", nargs="?", default="-",
-                            help="file of programs, one per line (default: stdin)")
+    programs_argument(reweighted)
     reweighted.add_argument("--out", type=Path, required=True, help="where to write the new grammar (.lark)")
     reweighted.add_argument("--smoothing", type=float, default=1.0,
                             help="pseudo-count added to every production (default: 1)")

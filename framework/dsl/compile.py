@@ -34,7 +34,10 @@ _CLOSERS = (")", "]", "}", ",", ";")
 
 @frozen
 class Compiled:
-    """Everything a :class:`~framework.dsl.grammar.Grammar` is made of (the parser optional)."""
+    """Everything a :class:`~framework.dsl.grammar.Grammar` is made of (the parser optional).
+
+    The fields are the grammar's constructor arguments but ``source``, by the same names.
+    """
 
     start: str
     nonterminals: tuple[str, ...]

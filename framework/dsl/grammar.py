@@ -21,6 +21,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import attrs
 import lark
 from attrs import evolve, field, frozen
 
@@ -89,34 +90,16 @@ class Grammar:
 
     @classmethod
     def _of(cls, compiled: Compiled, source: str) -> Grammar:
-        grammar = cls(
-            start=compiled.start,
-            nonterminals=compiled.nonterminals,
-            productions=compiled.productions,
-            logprobs=compiled.logprobs,
-            source=source,
-            base_text=compiled.base_text,
-            by_nt=compiled.by_nt,
-            templates=compiled.templates,
-            glue_spaces=compiled.glue_spaces,
-            body_mass=compiled.body_mass,
-        )
-        if compiled.parser is not None:
-            grammar._lark["parser"] = compiled.parser
+        arguments = attrs.asdict(compiled, recurse=False)  # Compiled's fields are our arguments
+        parser = arguments.pop("parser")
+        grammar = cls(source=source, **arguments)
+        if parser is not None:
+            grammar._lark["parser"] = parser
         return grammar
 
     def _compiled(self) -> Compiled:
-        return Compiled(
-            start=self.start,
-            nonterminals=self.nonterminals,
-            productions=self.productions,
-            logprobs=self.logprobs,
-            base_text=self.base_text,
-            by_nt=self._by_nonterminal,
-            templates=self._templates,
-            glue_spaces=self._glue_spaces,
-            body_mass=self.body_mass,
-        )
+        return Compiled(**{f.alias: getattr(self, f.name) for f in attrs.fields(Grammar)
+                           if f.init and f.alias != "source"})
 
     # ---- queries ------------------------------------------------------
 

@@ -22,6 +22,13 @@ def test_the_clone_reads_the_top_level_folder():
     assert sorted(p.name for p in (REPO / "grammars").glob("*.lark")) == ["arith.lark", "graph.lark"]
 
 
+def test_dsl_check_takes_the_path_in_a_clone():
+    done = subprocess.run([sys.executable, "-m", "framework.cli", "dsl", "check", "grammars/graph.lark"],
+                          cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("grammars/graph.lark: ok: start 't', 1 nonterminal(s), 10 production(s)")
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     """A wheel built from a copy of the sources (the checkout stays clean of build output)."""
