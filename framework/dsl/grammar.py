@@ -313,7 +313,6 @@ def _substitute(body: Program, arguments: tuple[Program, ...]) -> Program:
     return go(body)
 
 
-
 @lru_cache(maxsize=None)
 def _load_builtin(name: str) -> Grammar:
     resource = resources.files(BUILTIN_PACKAGE) / f"{name}.lark"

@@ -116,3 +116,14 @@ def test_every_command_module_is_listed_and_wired(capsys):
     dsl = commands["dsl"]._subparsers._group_actions[0].choices
     assert {"eval", "check", "draw", "enumerate", "sample", "reweight", "compress"} <= set(dsl)
     assert main(["dsl"]) == 2 and "dsl commands" in capsys.readouterr().out
+
+
+def test_building_the_parser_imports_no_torch():
+    """Command modules import their heavy parts inside the handlers: ``--help`` stays fast."""
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom framework.cli import build_parser\nbuild_parser()\n"
+              "print(sorted(m for m in ('torch', 'matplotlib', 'stitch_core') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
