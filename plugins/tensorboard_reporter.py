@@ -26,7 +26,7 @@ def _writer(run_dir):
             _warned.append(True)
             print(f"tensorboard reporter inactive ({exc}); pip install 'framework[tensorboard]'", file=sys.stderr)
         return None
-    return SummaryWriter(log_dir=str(run_dir / "tensorboard"))
+    return SummaryWriter(log_dir=str(run_dir.tensorboard))
 
 
 @hookimpl

@@ -27,7 +27,7 @@ from framework.cli.programs import (
 from framework.dsl.errors import ProgramError, ProgramSyntaxError
 from framework.dsl.grammar import Grammar
 from framework.dsl.program import Program
-from framework.errors import FrameworkError
+from framework.errors import FrameworkError, UsageError
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -106,9 +106,13 @@ def _check(args: argparse.Namespace) -> int:
 
 def _draw(args: argparse.Namespace) -> int:
     from framework.domain import Rejection
-    from framework.dsl.draw import save_drawing
+    from framework.store import write_bytes_atomic
 
     domain, grammar = domain_and_grammar(args)
+    draw = getattr(domain, "draw", None)  # optional: a domain that can draw its outputs
+    if draw is None:
+        raise UsageError(f"domain {args.domain!r} cannot draw its outputs (it has no draw method)")
+    format = args.output.suffix.lower().removeprefix(".")
     text = sys.stdin.read().strip() if args.program == "-" else args.program
     source = "<stdin>" if args.program == "-" else "<argument>"
     program = program_reader(grammar, args.syntax)(text, source)
@@ -117,6 +121,10 @@ def _draw(args: argparse.Namespace) -> int:
     if isinstance(output, Rejection):
         raise FrameworkError(f"program rejected by domain {args.domain!r}: {output.reason}"
                              + (f" ({output.detail})" if output.detail else ""))
-    save_drawing(domain.to_graph(output), args.output, title=grammar.print(program))
+    try:
+        data = draw(output, grammar.print(program), format)
+    except UsageError as exc:
+        raise UsageError(f"{args.output}: {exc}") from None
+    write_bytes_atomic(args.output, data)
     print(f"wrote {args.output}")
     return 0

@@ -1,4 +1,4 @@
-"""``framework report``: redraw what a run directory shows from what it records."""
+"""``framework report``: every reporter redraws a run directory from what it records."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from framework.cli.console import stdout
+from framework.errors import UsageError
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -17,7 +18,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     from framework.report import print_summary, redraw
+    from framework.run_dir import RunDir
+    from framework.spec import load_spec
 
-    print_summary(stdout, redraw(args.run_dir))
-    stdout.print(f"redrew plots, drawings, metrics and the summary in {args.run_dir}")
+    run_dir = RunDir(args.run_dir)
+    if not run_dir.spec.is_file():
+        raise UsageError(f"{run_dir.root}: not a run directory (no {run_dir.spec.name})")
+    _, plugins = load_spec(run_dir.spec)  # the run's own plugins, third-party reporters included
+    print_summary(stdout, redraw(run_dir, plugins.hook))
+    stdout.print(f"rebuilt metrics and the summary in {run_dir.root}; every reporter redrew")
     return 0
