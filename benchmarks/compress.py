@@ -42,13 +42,13 @@ def main() -> None:
     import stitch_core
 
     from framework import Grammar
-    from framework.plugins import build_registry
+    from framework.plugins import build_plugin, build_registry
 
     grammar = Grammar.load_builtin("graph")
     texts = [json.loads(line)["program"] for line in args.corpus.read_text().splitlines() if line.strip()]
     programs = [grammar.parse(text) for text in texts]
-    info = build_registry().get("library_learner", "stitch").info
-    learner = info.factory(info.options(iterations=args.iterations, max_arity=args.max_arity))
+    options = {"iterations": args.iterations, "max_arity": args.max_arity}
+    learner = build_plugin(build_registry(), "library_learner", "stitch", options)
 
     def raw() -> object:
         return stitch_core.compress(texts, iterations=args.iterations, max_arity=args.max_arity,

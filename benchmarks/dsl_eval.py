@@ -76,7 +76,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    from framework import Grammar, PortGraph, SizeTable, compile_table, reweight, sample_program
+    from framework import Grammar, PortGraph
+    from framework.dsl.pcfg import SizeTable, compile_table, reweight, sample_program
     from framework_plugins.graph_domain import GraphDomain
     from framework_plugins.graph_domain.equivalence import EQUIVALENCES
 

@@ -1,11 +1,14 @@
 """framework: a plugin-based neurosymbolic framework.
 
-The public API. Plugins (built-in ones included) import from here only.
+The public API: what a plugin author or a user needs. Plugins (built-in ones
+included) import from here and from the public modules in
+:data:`PUBLIC_MODULES` only. Algorithm internals (the PCFG tables, heap
+search, exploration) are importable from their modules.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from framework._registry import KINDS, NoOptions, PluginError, PluginInfo, UnknownPluginError
+from framework._registry import KINDS, LazyFactory, NoOptions, PluginError, PluginInfo, UnknownPluginError
 from framework.contracts import (
     BackboneFactory,
     Domain,
@@ -18,7 +21,6 @@ from framework.contracts import (
     LibraryLearner,
     LibraryLearnerFactory,
     LibraryResult,
-    Member,
     Reporter,
     Resumable,
     Selector,
@@ -28,39 +30,47 @@ from framework.contracts import (
     Task,
     TaskFactory,
 )
+from framework.convert import SpecError
 from framework.domain import Rejection
 from framework.dsl.errors import GrammarError, ProgramError, ProgramSyntaxError
 from framework.dsl.grammar import Grammar, Production, grammars_dir, hole, hole_index
-from framework.dsl.heap_search import HeapSearch
-from framework.dsl.pcfg import (
-    MAX_SIZE_LIMIT,
-    NoProgramError,
-    ProductionTable,
-    SizeTable,
-    compile_table,
-    logsumexp,
-    production_counts,
-    reweight,
-    sample_program,
-    shrink_spread,
-)
 from framework.dsl.program import Program, depth, log_probability, mass, nodes, size
 from framework.errors import FrameworkError, OptionError, UsageError
-from framework.explore import ExploreResult, ExploreStats, Found, Replacement, explore
+from framework.events import GenerationEnd, RunEnd
 from framework.graph import PortGraph
-from framework.hookspecs import hookimpl, hookspec
+from framework.hookspecs import hookimpl
 from framework.plugins import Plugins, build_plugin, plugin_options
+from framework.run_state import Candidate, RunState, Scores
+from framework.spec import Spec
 from framework.task import Split, TaskData, class_balance, majority_accuracy
+from framework.training_options import TrainingOptions
 
 try:
     __version__ = version("framework")
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
 
+#: The modules besides ``framework`` itself that plugins may import (tests/test_packaging.py checks
+#: the built-in ones): the PCFG tables and heap search for synthesizers, the neural building blocks,
+#: the test helpers, and the run-directory readers for reporters.
+PUBLIC_MODULES = (
+    "framework.contracts",
+    "framework.dsl.heap_search",
+    "framework.dsl.pcfg",
+    "framework.nn",
+    "framework.nn.testing",
+    "framework.report",
+    "framework.run_dir",
+    "framework.stats",
+    "framework.store",
+    "framework.testing",
+)
+
 #: The neural side's names, imported on first use so that ``import framework``
-#: (grammar tools, the CLI's ``--help``) does not pay for importing torch.
+#: (grammar tools, listing plugins, validating a spec) does not pay for importing torch.
 _LAZY = {
     "ACTIVATIONS": "framework.nn",
+    "ACTIVATION_NAMES": "framework.nn",
     "Backbone": "framework.nn",
     "GSSNN": "framework.nn",
     "GATv2Options": "framework.nn",
@@ -80,10 +90,7 @@ _LAZY = {
     "scatter_softmax": "framework.nn",
     "scatter_sum": "framework.nn",
     "sincos_code": "framework.nn",
-    "TrainingProgress": "framework.nn.progress",
     "TrainResult": "framework.training",
-    "TrainingOptions": "framework.training",
-    "resolve_device": "framework.training",
     "seed_everything": "framework.training",
     "train": "framework.training",
 }
@@ -99,6 +106,17 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    # registering plugins
+    "KINDS",
+    "LazyFactory",
+    "NoOptions",
+    "PluginInfo",
+    "hookimpl",
+    # building plugins
+    "Plugins",
+    "build_plugin",
+    "plugin_options",
+    # the contract of each kind (framework.contracts)
     "BackboneFactory",
     "Domain",
     "DomainFactory",
@@ -110,81 +128,30 @@ __all__ = [
     "LibraryLearner",
     "LibraryLearnerFactory",
     "LibraryResult",
-    "Member",
-    "Plugins",
     "Reporter",
     "Resumable",
     "Selector",
     "SelectorFactory",
     "Synthesizer",
     "SynthesizerFactory",
+    "Task",
     "TaskFactory",
-    "build_plugin",
-    "plugin_options",
-    "ExploreResult",
-    "ExploreStats",
-    "Found",
-    "HeapSearch",
-    "MAX_SIZE_LIMIT",
-    "NoProgramError",
-    "ProductionTable",
-    "Replacement",
-    "SizeTable",
-    "compile_table",
-    "explore",
-    "logsumexp",
-    "production_counts",
-    "reweight",
-    "sample_program",
-    "shrink_spread",
+    # the records plugins receive
+    "Candidate",
+    "GenerationEnd",
+    "Rejection",
+    "RunEnd",
+    "RunState",
+    "Scores",
+    "Spec",
+    "Split",
+    "TaskData",
+    "TrainingOptions",
+    # grammars and programs
     "Grammar",
-    "GrammarError",
-    "KINDS",
-    "FrameworkError",
-    "NoOptions",
-    "OptionError",
-    "PluginError",
-    "PluginInfo",
     "PortGraph",
     "Production",
     "Program",
-    "ProgramError",
-    "ProgramSyntaxError",
-    "Rejection",
-    "Split",
-    "Task",
-    "TaskData",
-    "UnknownPluginError",
-    "UsageError",
-    "ACTIVATIONS",
-    "Backbone",
-    "GSSNN",
-    "GATv2Options",
-    "GCNOptions",
-    "GINEOptions",
-    "LayerStackOptions",
-    "SAGEOptions",
-    "GraphIndex",
-    "Injector",
-    "TrainResult",
-    "TrainingOptions",
-    "TrainingProgress",
-    "add_self_loops",
-    "check_activation",
-    "chunk_gather_index",
-    "dropout",
-    "gather_chunks",
-    "gather_nodes",
-    "resolve_device",
-    "scatter_mean",
-    "scatter_softmax",
-    "scatter_sum",
-    "seed_everything",
-    "sincos_code",
-    "train",
-    "__version__",
-    "class_balance",
-    "majority_accuracy",
     "depth",
     "grammars_dir",
     "hole",
@@ -193,6 +160,20 @@ __all__ = [
     "mass",
     "nodes",
     "size",
-    "hookimpl",
-    "hookspec",
+    # errors
+    "FrameworkError",
+    "GrammarError",
+    "OptionError",
+    "PluginError",
+    "ProgramError",
+    "ProgramSyntaxError",
+    "SpecError",
+    "UnknownPluginError",
+    "UsageError",
+    # tasks
+    "class_balance",
+    "majority_accuracy",
+    # the neural side (imported on first use)
+    *_LAZY,
+    "__version__",
 ]

@@ -170,11 +170,8 @@ def _checkpoints_seen(run_dir: Path) -> int:
     return len(state["baseline"]) + len(trained) + 100 * state["generation"]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("kill_after", [1, 3, 104])
-def test_killed_and_resumed_run_ends_with_identical_artifacts(tmp_path, straight_run, kill_after):
-    spec = _spec(tmp_path)
-    run_dir = tmp_path / "run"
+def _kill_and_resume(spec: Path, run_dir: Path, kill_after: int) -> None:
+    """Start a run, SIGKILL it once the checkpoint holds ``kill_after`` trained networks, resume it."""
     command = [sys.executable, "-m", "framework.cli", "run", str(spec), "--out", str(run_dir)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
@@ -184,8 +181,32 @@ def test_killed_and_resumed_run_ends_with_identical_artifacts(tmp_path, straight
     assert process.wait() == -signal.SIGKILL, "the run finished before it could be killed"
     assert read_json(run_dir / "checkpoint.json")["phase"] != "done"
     assert main(["run", str(spec), "--out", str(run_dir), "--resume"]) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_after", [1, 3, 104])
+def test_killed_and_resumed_run_ends_with_identical_artifacts(tmp_path, straight_run, kill_after):
+    _kill_and_resume(_spec(tmp_path), tmp_path / "run", kill_after)
     for name in COMPARED:
-        assert (run_dir / name).read_bytes() == (straight_run / name).read_bytes(), name
+        assert (tmp_path / "run" / name).read_bytes() == (straight_run / name).read_bytes(), name
+
+
+def _fixed_grammar_spec(tmp_path: Path) -> Path:
+    """Library learning and re-weighting off: every generation explores in one grammar, so the
+    enumerative synthesizer's saved position is all that tells generation 1 where to go on."""
+    spec = _spec(tmp_path)
+    spec.write_text(spec.read_text().replace("iterations = 2", "enabled = false\nreweight = false"))
+    return spec
+
+
+@pytest.mark.slow
+def test_a_resumed_run_restores_the_synthesizers(tmp_path):
+    straight = tmp_path / "straight"
+    assert main(["run", str(_fixed_grammar_spec(tmp_path)), "--out", str(straight)]) == 0
+    assert (straight / "grammars" / "g0.lark").read_text() == (straight / "grammars" / "g1.lark").read_text()
+    _kill_and_resume(_fixed_grammar_spec(tmp_path), tmp_path / "run", kill_after=3)  # in generation 0's training
+    for name in COMPARED:
+        assert (tmp_path / "run" / name).read_bytes() == (straight / name).read_bytes(), name
 
 
 def test_selector_needing_an_empty_split_stops_before_any_work(tmp_path, capsys):
@@ -303,3 +324,25 @@ def test_a_library_result_that_changes_a_meaning_is_refused(tmp_path, capsys, mo
     assert "the library learner changed the meaning of" in record["library_error"]
     assert record["inventions"] == [] and record["compression_ratio"] is None
     assert "inv_" not in (tmp_path / "run" / "grammars" / "g1.lark").read_text()
+
+
+def test_outputs_discarded_earlier_are_not_explored_again(tmp_path):
+    # The same six programs (six distinct graphs) every generation: generation 0 trains the
+    # first four and drops two; generation 1 must skip those two and take the last two.
+    programs = ["(push (add (connect identity)))", "(push (add (next_port (connect identity))))",
+                "(push (add (prev_port (connect identity))))", "(push (add (connect (next_port (connect identity)))))",
+                "(push (add (next_port (next_port (connect identity)))))",
+                "(push (add (connect (prev_port (connect identity)))))"]
+    spec = _spec(tmp_path)
+    text = spec.read_text()
+    synthesizers = text[text.index("[[synthesizers]]"):text.index("[library]")]
+    spec.write_text(text.replace(synthesizers, f'[[synthesizers]]\nplugin = "fixed"\nprograms = {json.dumps(programs)}\n\n')
+                    .replace("iterations = 2", "enabled = false").replace("runs = 2", "runs = 0")
+                    + f'\n[plugins]\npaths = ["{FIXTURE_PLUGINS / "recording.py"}"]\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
+    g0 = _rows(tmp_path / "run" / "population" / "g0.jsonl")
+    g1 = _rows(tmp_path / "run" / "population" / "g1.jsonl")
+    assert sorted(m["program"] for m in g0) == sorted(programs[:4])
+    assert sorted(m["program"] for m in g1 if m["generation"] == 1) == sorted(programs[4:])
+    explored = read_json(tmp_path / "run" / "checkpoint.json")["history"][1]["explored"]
+    assert explored["duplicates"] == 2 and explored["new"] == 2

@@ -58,14 +58,14 @@ def by_train(s: Scores) -> float:
 
 def test_rank_orders_by_score_then_mass_then_id():
     members = [
-        candidate("g0-003", mass=7, scored=scores(0.9)),
+        candidate("g0-001", mass=7, scored=scores(0.9)),
+        candidate("g0-003", mass=5, scored=scores(0.9)),
         candidate("g0-002", mass=5, scored=scores(0.9)),
-        candidate("g0-001", mass=5, scored=scores(0.9)),
         candidate("g0-000", mass=3, scored=scores(0.8)),
         candidate("g0-004", mass=9, scored=scores(1.0)),
     ]
     ranked = rank(members, by_train)
-    assert [c.id for c in ranked] == ["g0-004", "g0-001", "g0-002", "g0-003", "g0-000"]
+    assert [c.id for c in ranked] == ["g0-004", "g0-002", "g0-003", "g0-001", "g0-000"]
     assert [c.selection for c in ranked] == [1.0, 0.9, 0.9, 0.9, 0.8]
 
 

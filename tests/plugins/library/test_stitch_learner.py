@@ -9,7 +9,7 @@ from conformance_data import records as conformance_records
 
 from framework import FrameworkError, Grammar, LibraryResult, PortGraph, ProgramError, hole
 from framework import Program as P
-from framework.plugins import build_registry
+from framework.plugins import build_plugin, build_registry
 from framework_plugins.graph_domain import GraphDomain
 from framework_plugins.library import StitchLearner, StitchOptions
 from framework_plugins.library.inventions import Abstraction, _Alias, _Inline, translate
@@ -49,9 +49,9 @@ def check_preserves(before: Grammar, programs, result: LibraryResult) -> None:
 
 def test_registered_through_the_entry_point(monkeypatch):
     monkeypatch.setenv("FRAMEWORK_LOAD_PLUGINS", "library")  # not the neural plugins (torch)
-    info = build_registry().get("library_learner", "stitch").info
-    assert info.options is StitchOptions
-    learner = info.factory(info.options(iterations=2, max_arity=1))
+    registry = build_registry()
+    assert registry.get("library_learner", "stitch").info.options is StitchOptions
+    learner = build_plugin(registry, "library_learner", "stitch", {"iterations": 2, "max_arity": 1})
     assert isinstance(learner, StitchLearner) and learner.options.max_arity == 1
 
 
