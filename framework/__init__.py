@@ -9,27 +9,8 @@ search, exploration) are importable from their modules.
 from importlib.metadata import PackageNotFoundError, version
 
 from framework._registry import KINDS, LazyFactory, NoOptions, PluginError, PluginInfo, UnknownPluginError
-from framework.contracts import (
-    BackboneFactory,
-    Domain,
-    DomainFactory,
-    EncoderFactory,
-    Executor,
-    ExecutorFactory,
-    InjectorFactory,
-    Job,
-    LibraryLearner,
-    LibraryLearnerFactory,
-    LibraryResult,
-    Reporter,
-    Resumable,
-    Selector,
-    SelectorFactory,
-    Synthesizer,
-    SynthesizerFactory,
-    Task,
-    TaskFactory,
-)
+from framework.contracts import *  # noqa: F403 -- every protocol and factory alias is public
+from framework.contracts import __all__ as _CONTRACTS
 from framework.convert import SpecError
 from framework.domain import Rejection
 from framework.dsl.errors import GrammarError, ProgramError, ProgramSyntaxError
@@ -39,6 +20,7 @@ from framework.errors import FrameworkError, OptionError, UsageError
 from framework.events import GenerationEnd, RunEnd
 from framework.graph import PortGraph
 from framework.hookspecs import hookimpl
+from framework.nn import __all__ as _NEURAL
 from framework.plugins import Plugins, build_plugin, plugin_options
 from framework.run_state import Candidate, RunState, Scores
 from framework.spec import Spec
@@ -69,27 +51,7 @@ PUBLIC_MODULES = (
 #: The neural side's names, imported on first use so that ``import framework``
 #: (grammar tools, listing plugins, validating a spec) does not pay for importing torch.
 _LAZY = {
-    "ACTIVATIONS": "framework.nn",
-    "ACTIVATION_NAMES": "framework.nn",
-    "Backbone": "framework.nn",
-    "GSSNN": "framework.nn",
-    "GATv2Options": "framework.nn",
-    "GCNOptions": "framework.nn",
-    "GINEOptions": "framework.nn",
-    "LayerStackOptions": "framework.nn",
-    "SAGEOptions": "framework.nn",
-    "GraphIndex": "framework.nn",
-    "Injector": "framework.nn",
-    "add_self_loops": "framework.nn",
-    "check_activation": "framework.nn",
-    "chunk_gather_index": "framework.nn",
-    "dropout": "framework.nn",
-    "gather_chunks": "framework.nn",
-    "gather_nodes": "framework.nn",
-    "scatter_mean": "framework.nn",
-    "scatter_softmax": "framework.nn",
-    "scatter_sum": "framework.nn",
-    "sincos_code": "framework.nn",
+    **dict.fromkeys(_NEURAL, "framework.nn"),
     "TrainResult": "framework.training",
     "seed_everything": "framework.training",
     "train": "framework.training",
@@ -117,25 +79,7 @@ __all__ = [
     "build_plugin",
     "plugin_options",
     # the contract of each kind (framework.contracts)
-    "BackboneFactory",
-    "Domain",
-    "DomainFactory",
-    "EncoderFactory",
-    "Executor",
-    "ExecutorFactory",
-    "InjectorFactory",
-    "Job",
-    "LibraryLearner",
-    "LibraryLearnerFactory",
-    "LibraryResult",
-    "Reporter",
-    "Resumable",
-    "Selector",
-    "SelectorFactory",
-    "Synthesizer",
-    "SynthesizerFactory",
-    "Task",
-    "TaskFactory",
+    *_CONTRACTS,
     # the records plugins receive
     "Candidate",
     "GenerationEnd",

@@ -200,7 +200,6 @@ __all__ = [
     "LibraryLearner",
     "LibraryLearnerFactory",
     "LibraryResult",
-    "Member",
     "Reporter",
     "Resumable",
     "Selector",

@@ -31,7 +31,7 @@ from .inventions import Abstraction, translate
 from .sexpr import to_sexpr
 
 if TYPE_CHECKING:
-    from framework import Grammar, Production
+    from framework import Grammar
 
 
 @frozen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -162,3 +163,12 @@ def test_plugins_carry_the_hook_relay_and_a_registry_alone_gets_a_silent_one(tmp
     assert listener.heard == ["the end"]
     silent = Plugins(plugins.registry)
     assert silent.hook.on_run_end(event="the end") == [] and listener.heard == ["the end"]
+
+
+def test_every_builtin_lazy_factory_names_a_function_that_exists():
+    """A misspelt target would only fail when a run builds the plugin; resolve them all here."""
+    lazy = [r.info for r in build_registry().all() if isinstance(r.info.factory, LazyFactory)]
+    assert {info.kind for info in lazy} >= {"encoder", "injector", "backbone"}
+    for info in lazy:
+        module, _, name = info.factory.target.partition(":")
+        assert callable(getattr(importlib.import_module(module), name, None)), info.factory.target
