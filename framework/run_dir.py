@@ -25,6 +25,9 @@ class RunDir:
 
     root: Path = field(converter=Path)
 
+    def __str__(self) -> str:  # messages name the folder
+        return str(self.root)
+
     @property
     def spec(self) -> Path:
         """The resolved spec, every default written out (its bytes are the run's hash)."""

@@ -60,7 +60,7 @@ def test_metrics_name_the_scores_fields():
 
 def test_the_run_directory_names_every_path(tmp_path):
     run = RunDir(str(tmp_path))
-    assert run.root == tmp_path
+    assert run.root == tmp_path and str(run) == str(tmp_path)
     names = {
         run.spec: "spec.toml", run.run_json: "run.json", run.data: "data.json", run.checkpoint: "checkpoint.json",
         run.metrics: "metrics.jsonl", run.summary_json: "summary.json", run.summary_md: "summary.md",

@@ -75,3 +75,19 @@ def test_the_reporter_draws_each_survivor_of_the_generation(tmp_path):
     assert run_dir.drawing(0, "g0-001").read_text() == port_graph_svg(GRAPH, title="p1")
     on_generation_end(GenerationEnd(run_dir, 1, RunState("x")))  # no population yet: nothing drawn
     assert not run_dir.drawings(1).exists()
+
+
+def test_dsl_draw_writes_the_domains_drawing_and_refuses_a_domain_that_cannot_draw(tmp_path, capsys, monkeypatch):
+    from framework.cli import main
+
+    program = "(push (add (connect identity)))"
+    assert main(["dsl", "draw", program, "-o", str(tmp_path / "g.svg")]) == 0
+    domain = GraphDomain()
+    output = domain.evaluate(domain.grammar.parse(program), domain.grammar)
+    assert (tmp_path / "g.svg").read_text() == port_graph_svg(output, program)
+    assert main(["dsl", "draw", program, "-o", str(tmp_path / "g.pdf")]) == 2
+    assert f"{tmp_path / 'g.pdf'}: cannot draw to 'pdf'; valid: svg, png" in capsys.readouterr().err
+    monkeypatch.delattr(GraphDomain, "draw")
+    assert main(["dsl", "draw", program, "-o", str(tmp_path / "h.svg")]) == 2
+    assert "domain 'graph' cannot draw its outputs" in capsys.readouterr().err
+    assert not (tmp_path / "h.svg").exists() and not (tmp_path / "g.pdf").exists()
