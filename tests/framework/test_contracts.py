@@ -74,3 +74,13 @@ def test_the_library_learner_returns_the_core_record():
     grammar = Grammar.load_builtin("graph")
     learner = build_plugin(build_registry(), "library_learner", "stitch")
     assert learner.compress(grammar, []) == LibraryResult(grammar, (), (), 1.0)
+
+
+def test_every_hook_names_its_protocol():
+    import re
+
+    from framework import KINDS, contracts, hookspecs
+
+    for kind, hook in [*KINDS.items(), ("reporter", "on_generation_end"), ("reporter", "on_run_end")]:
+        named = re.findall(r"framework\.contracts\.(\w+)", getattr(hookspecs, hook).__doc__)
+        assert named and all(name in contracts.__all__ for name in named), (kind, hook, named)
