@@ -1,7 +1,7 @@
 """Benchmark: the ``stitch`` library learner end to end vs raw ``stitch_core.compress``.
 
 Both run in this process on the same programs (by default the 69 programs of
-``../shared/conformance/graph-dsl-original.jsonl``) with the same stitch
+``tests/conformance/graph-dsl-original.jsonl``) with the same stitch
 settings. The plugin's time includes everything the engine pays for one
 library-learning step: programs to text, stitch, typing / deduplication /
 renaming of the abstractions, reading the rewritten programs back and
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = REPO / "tests" / "conformance" / "graph-dsl-original.jsonl"  # a copy of ../shared/conformance's (tested equal)
+DEFAULT_CORPUS = REPO / "tests" / "conformance" / "graph-dsl-original.jsonl"  # the original implementation's records
 
 
 def main() -> None:

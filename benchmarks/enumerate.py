@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "tests" / "conformance" / "graph-dsl-original.jsonl"  # a copy of ../shared/conformance's (tested equal)
+CORPUS = REPO / "tests" / "conformance" / "graph-dsl-original.jsonl"  # the original implementation's records
 BATCH = 512  # the enumerative synthesizer's default batch size
 
 

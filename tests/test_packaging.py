@@ -20,6 +20,8 @@ def test_every_package_is_listed_in_pyproject():
         ".".join(("framework_plugins", *p.parent.relative_to(REPO / "plugins").parts))
         for p in (REPO / "plugins").rglob("__init__.py")
     }
+    found |= {".".join(("framework_grammars", *p.parent.relative_to(REPO / "grammars").parts))
+              for p in (REPO / "grammars").rglob("__init__.py")}
     assert found == listed
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from framework import Program, Rejection, size
-from framework.dsl.grammar import GENERATED_MARK, grammars_dir
+from framework.dsl.grammar import grammars_dir
+from framework.dsl.version_file import GENERATED_MARK
 from framework.dsl.sexp import read_program
 from framework.plugins import build_plugin, build_registry
 
