@@ -1,7 +1,7 @@
 """Benchmark: the ``stitch`` library learner end to end vs raw ``stitch_core.compress``.
 
 Both run in this process on the same programs (by default the 69 programs of
-``../shared/conformance/graph-dsl-original.jsonl``) with the same stitch
+``tests/conformance/graph-dsl-original.jsonl``) with the same stitch
 settings. The plugin's time includes everything the engine pays for one
 library-learning step: programs to text, stitch, typing / deduplication /
 renaming of the abstractions, reading the rewritten programs back and
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = REPO / "tests" / "conformance" / "graph-dsl-original.jsonl"  # a copy of ../shared/conformance's (tested equal)
+DEFAULT_CORPUS = REPO / "tests" / "conformance" / "graph-dsl-original.jsonl"  # the original implementation's records
 
 
 def main() -> None:
@@ -42,13 +42,13 @@ def main() -> None:
     import stitch_core
 
     from framework import Grammar
-    from framework.plugins import build_registry
+    from framework.plugins import build_plugin, build_registry
 
     grammar = Grammar.load_builtin("graph")
     texts = [json.loads(line)["program"] for line in args.corpus.read_text().splitlines() if line.strip()]
     programs = [grammar.parse(text) for text in texts]
-    info = build_registry().get("library_learner", "stitch").info
-    learner = info.factory(info.options(iterations=args.iterations, max_arity=args.max_arity))
+    options = {"iterations": args.iterations, "max_arity": args.max_arity}
+    learner = build_plugin(build_registry(), "library_learner", "stitch", options)
 
     def raw() -> object:
         return stitch_core.compress(texts, iterations=args.iterations, max_arity=args.max_arity,

@@ -4,7 +4,7 @@ Measures programs evaluated per second by ``GraphDomain.evaluate`` on three
 program sets, each timed ``--repeat`` times (the best time is reported, as
 ``timeit`` does: on a shared machine the slower runs measure the neighbours):
 
-* ``corpus``: the 69 programs of ``../shared/conformance/graph-dsl-original.jsonl``
+* ``corpus``: the 69 programs of ``tests/conformance/graph-dsl-original.jsonl``
   (tiled to about ``--n`` programs, so each timing is long enough to be stable);
 * ``uniform``: ``--n`` programs sampled (seeded) from the seed grammar's uniform
   PCFG, at most ``--max-size`` nodes: what an unguided search evaluates, mostly
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "tests" / "conformance" / "graph-dsl-original.jsonl"  # a copy of ../shared/conformance's (tested equal)
+CORPUS = REPO / "tests" / "conformance" / "graph-dsl-original.jsonl"  # the original implementation's records
 
 
 def _best_seconds(run: Callable[[], object], repeat: int) -> float:
@@ -76,7 +76,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    from framework import Grammar, PortGraph, SizeTable, compile_table, reweight, sample_program
+    from framework import Grammar, PortGraph
+    from framework.dsl.pcfg import SizeTable, compile_table, reweight, sample_program
     from framework_plugins.graph_domain import GraphDomain
     from framework_plugins.graph_domain.equivalence import EQUIVALENCES
 

@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "tests" / "conformance" / "graph-dsl-original.jsonl"  # a copy of ../shared/conformance's (tested equal)
+CORPUS = REPO / "tests" / "conformance" / "graph-dsl-original.jsonl"  # the original implementation's records
 BATCH = 512  # the enumerative synthesizer's default batch size
 
 
@@ -68,7 +68,7 @@ class Clock:
 
 def enumerate_programs(table, max_size: int, n: int) -> list:
     """``n`` pairs from a fresh search, in batches as the synthesizer takes them."""
-    from framework import HeapSearch
+    from framework.dsl.heap_search import HeapSearch
 
     search = HeapSearch(table, max_size)
     out: list = []
@@ -102,8 +102,10 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.setdefault("FRAMEWORK_LOAD_PLUGINS", "graph_domain,synthesizers")
-    from framework import Grammar, compile_table, explore, reweight
-    from framework.plugins import build_registry
+    from framework import Grammar
+    from framework.dsl.pcfg import compile_table, reweight
+    from framework.explore import explore
+    from framework.plugins import build_plugin, build_registry
 
     grammar = Grammar.load_builtin("graph")
     corpus = [json.loads(line)["program"] for line in CORPUS.read_text().splitlines() if line.strip()]
@@ -125,12 +127,10 @@ def main() -> None:
     count = args.n
 
     registry = build_registry()
-    domain_info = registry.get("domain", "graph").info
-    domain = domain_info.factory(domain_info.options())
-    synth_info = registry.get("synthesizer", "enumerative").info
+    domain = build_plugin(registry, "domain", "graph")
 
     def synthesizer():
-        return synth_info.factory(synth_info.options(max_size=args.max_size))
+        return build_plugin(registry, "synthesizer", "enumerative", {"max_size": args.max_size})
 
     exploring, pipeline = Clock(), Clock()
     result = None

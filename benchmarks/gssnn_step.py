@@ -38,7 +38,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from framework import GSSNN, GraphIndex, PortGraph, TrainingOptions, resolve_device
+from framework import GSSNN, GraphIndex, PortGraph, TrainingOptions
+from framework.training import resolve_device
 from framework.nn.testing import example_graphs
 from framework.training import build_optimizer
 from framework_plugins.backbones.gine import GINEOptions, build_gine

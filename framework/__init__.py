@@ -1,66 +1,58 @@
 """framework: a plugin-based neurosymbolic framework.
 
-The public API. Plugins (built-in ones included) import from here only.
+The public API: what a plugin author or a user needs. Plugins (built-in ones
+included) import from here and from the public modules in
+:data:`PUBLIC_MODULES` only. Algorithm internals (the PCFG tables, heap
+search, exploration) are importable from their modules.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from framework._registry import KINDS, NoOptions, PluginError, PluginInfo, UnknownPluginError
+from framework._registry import KINDS, LazyFactory, NoOptions, PluginError, PluginInfo, UnknownPluginError
+from framework.contracts import *  # noqa: F403 -- every protocol and factory alias is public
+from framework.contracts import __all__ as _CONTRACTS
+from framework.convert import SpecError
 from framework.domain import Rejection
 from framework.dsl.errors import GrammarError, ProgramError, ProgramSyntaxError
 from framework.dsl.grammar import Grammar, Production, grammars_dir, hole, hole_index
-from framework.dsl.heap_search import HeapSearch
-from framework.dsl.pcfg import (
-    MAX_SIZE_LIMIT,
-    NoProgramError,
-    ProductionTable,
-    SizeTable,
-    compile_table,
-    logsumexp,
-    production_counts,
-    reweight,
-    sample_program,
-    shrink_spread,
-)
 from framework.dsl.program import Program, depth, log_probability, mass, nodes, size
 from framework.errors import FrameworkError, OptionError, UsageError
-from framework.explore import ExploreResult, ExploreStats, Found, Replacement, explore
+from framework.events import GenerationEnd, RunEnd
 from framework.graph import PortGraph
-from framework.hookspecs import hookimpl, hookspec
-from framework.task import Split, Task, TaskData, class_balance, majority_accuracy
+from framework.hookspecs import hookimpl
+from framework.nn import __all__ as _NEURAL
+from framework.plugins import Plugins, build_plugin, plugin_options
+from framework.run_state import Candidate, RunState, Scores
+from framework.spec import Spec
+from framework.task import Split, TaskData, class_balance, majority_accuracy
+from framework.training_options import TrainingOptions
 
 try:
     __version__ = version("framework")
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
 
+#: The modules besides ``framework`` itself that plugins may import (tests/test_packaging.py checks
+#: the built-in ones): the PCFG tables and heap search for synthesizers, the neural building blocks,
+#: the test helpers, and the run-directory readers for reporters.
+PUBLIC_MODULES = (
+    "framework.contracts",
+    "framework.dsl.heap_search",
+    "framework.dsl.pcfg",
+    "framework.nn",
+    "framework.nn.testing",
+    "framework.report",
+    "framework.run_dir",
+    "framework.stats",
+    "framework.store",
+    "framework.testing",
+)
+
 #: The neural side's names, imported on first use so that ``import framework``
-#: (grammar tools, the CLI's ``--help``) does not pay for importing torch.
+#: (grammar tools, listing plugins, validating a spec) does not pay for importing torch.
 _LAZY = {
-    "ACTIVATIONS": "framework.nn",
-    "Backbone": "framework.nn",
-    "GSSNN": "framework.nn",
-    "GATv2Options": "framework.nn",
-    "GCNOptions": "framework.nn",
-    "GINEOptions": "framework.nn",
-    "LayerStackOptions": "framework.nn",
-    "SAGEOptions": "framework.nn",
-    "GraphIndex": "framework.nn",
-    "Injector": "framework.nn",
-    "add_self_loops": "framework.nn",
-    "check_activation": "framework.nn",
-    "chunk_gather_index": "framework.nn",
-    "dropout": "framework.nn",
-    "gather_chunks": "framework.nn",
-    "gather_nodes": "framework.nn",
-    "scatter_mean": "framework.nn",
-    "scatter_softmax": "framework.nn",
-    "scatter_sum": "framework.nn",
-    "sincos_code": "framework.nn",
-    "TrainingProgress": "framework.nn.progress",
+    **dict.fromkeys(_NEURAL, "framework.nn"),
     "TrainResult": "framework.training",
-    "TrainingOptions": "framework.training",
-    "resolve_device": "framework.training",
     "seed_everything": "framework.training",
     "train": "framework.training",
 }
@@ -76,70 +68,34 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "ExploreResult",
-    "ExploreStats",
-    "Found",
-    "HeapSearch",
-    "MAX_SIZE_LIMIT",
-    "NoProgramError",
-    "ProductionTable",
-    "Replacement",
-    "SizeTable",
-    "compile_table",
-    "explore",
-    "logsumexp",
-    "production_counts",
-    "reweight",
-    "sample_program",
-    "shrink_spread",
-    "Grammar",
-    "GrammarError",
+    # registering plugins
     "KINDS",
-    "FrameworkError",
+    "LazyFactory",
     "NoOptions",
-    "OptionError",
-    "PluginError",
     "PluginInfo",
+    "hookimpl",
+    # building plugins
+    "Plugins",
+    "build_plugin",
+    "plugin_options",
+    # the contract of each kind (framework.contracts)
+    *_CONTRACTS,
+    # the records plugins receive
+    "Candidate",
+    "GenerationEnd",
+    "Rejection",
+    "RunEnd",
+    "RunState",
+    "Scores",
+    "Spec",
+    "Split",
+    "TaskData",
+    "TrainingOptions",
+    # grammars and programs
+    "Grammar",
     "PortGraph",
     "Production",
     "Program",
-    "ProgramError",
-    "ProgramSyntaxError",
-    "Rejection",
-    "Split",
-    "Task",
-    "TaskData",
-    "UnknownPluginError",
-    "UsageError",
-    "ACTIVATIONS",
-    "Backbone",
-    "GSSNN",
-    "GATv2Options",
-    "GCNOptions",
-    "GINEOptions",
-    "LayerStackOptions",
-    "SAGEOptions",
-    "GraphIndex",
-    "Injector",
-    "TrainResult",
-    "TrainingOptions",
-    "TrainingProgress",
-    "add_self_loops",
-    "check_activation",
-    "chunk_gather_index",
-    "dropout",
-    "gather_chunks",
-    "gather_nodes",
-    "resolve_device",
-    "scatter_mean",
-    "scatter_softmax",
-    "scatter_sum",
-    "seed_everything",
-    "sincos_code",
-    "train",
-    "__version__",
-    "class_balance",
-    "majority_accuracy",
     "depth",
     "grammars_dir",
     "hole",
@@ -148,6 +104,20 @@ __all__ = [
     "mass",
     "nodes",
     "size",
-    "hookimpl",
-    "hookspec",
+    # errors
+    "FrameworkError",
+    "GrammarError",
+    "OptionError",
+    "PluginError",
+    "ProgramError",
+    "ProgramSyntaxError",
+    "SpecError",
+    "UnknownPluginError",
+    "UsageError",
+    # tasks
+    "class_balance",
+    "majority_accuracy",
+    # the neural side (imported on first use)
+    *_LAZY,
+    "__version__",
 ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import importlib
+import re
 from typing import Any, Callable, Mapping
 
 import attrs
@@ -39,13 +41,38 @@ def _check_options(_instance: Any, _attribute: Any, value: type) -> None:
         raise TypeError(f"options must be an attrs class, got {value!r}")
 
 
+def _check_target(_instance: Any, _attribute: Any, value: str) -> None:
+    if not re.fullmatch(r"[\w.]+:\w+", value):
+        raise ValueError(f"a lazy factory is named 'package.module:function', got {value!r}")
+
+
+@frozen
+class LazyFactory:
+    """A factory named ``"package.module:function"``, imported on its first call.
+
+    A plugin whose code needs torch (or any heavy or optional library)
+    registers ``LazyFactory(f"{__name__}.module:build")``: loading the plugin,
+    listing plugins and validating a spec then import nothing of it, and the
+    import happens when a run builds the plugin.
+    """
+
+    target: str = field(validator=_check_target)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        module, _, name = self.target.partition(":")
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+
 @frozen
 class PluginInfo:
     """What one plugin offers: the name a spec uses, a factory and its options class.
 
-    ``factory(options)`` is called with an instance of ``options`` (validated
-    from the spec) and returns the plugin object. Heavy or optional imports
-    belong inside the factory so that listing plugins stays cheap.
+    ``factory(options, *args)`` is called with an instance of ``options``
+    (validated from the spec) and returns the plugin object
+    (:mod:`framework.contracts` gives each kind's arguments and protocol).
+    Heavy or optional imports belong inside the factory (see
+    :class:`LazyFactory`) and ``options`` in a module without them, so that
+    listing plugins stays cheap.
     """
 
     name: str
@@ -85,8 +112,6 @@ class Registry:
     """Every registered plugin, by kind and name."""
 
     entries: Mapping[str, Mapping[str, Registered]]
-    #: the plugin manager's hook relay, for announcing events (None in hand-built registries)
-    hook: Any = None
 
     def names(self, kind: str) -> list[str]:
         return sorted(self.entries.get(kind, {}))

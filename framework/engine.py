@@ -23,7 +23,6 @@ every artifact is re-derived from it, so a killed run resumed with
 from __future__ import annotations
 
 import hashlib
-import math
 import platform
 import random
 import time
@@ -34,25 +33,17 @@ from typing import Any, Sequence
 from attrs import evolve, frozen
 from rich.console import Console
 
-from framework._registry import Registry
-from framework.domain import Rejection
+from framework import report, steps
+from framework.contracts import Resumable
 from framework.dsl.grammar import Grammar
 from framework.errors import FrameworkError, UsageError
 from framework.events import GenerationEnd, RunEnd
 from framework.graph import PortGraph
-from framework.run_state import (
-    Candidate,
-    GenerationRecord,
-    RunState,
-    Scores,
-    state_from_json,
-    state_to_json,
-)
-from framework.spec import Spec, instantiate, spec_to_toml
+from framework.plugins import Plugins, build_plugin
+from framework.run_dir import RunDir, cache_dir, grammar_name
+from framework.run_state import Candidate, GenerationRecord, RunState, Scores, state_from_json, state_to_json
+from framework.spec import PluginChoice, Spec, spec_to_toml
 from framework.store import write_json_atomic, write_text_atomic
-from framework import report
-
-CHECKPOINT = "checkpoint.json"
 
 
 @frozen
@@ -84,34 +75,33 @@ class TrainJob:
 
 def run(
     spec: Spec,
-    registry: Registry,
-    run_dir: Path,
+    plugins: Plugins,
+    run_dir: RunDir | Path,
     *,
     spec_dir: Path = Path("."),
     resume: bool = False,
     console: Console | None = None,
 ) -> RunState:
     """Run (or resume) the loop ``spec`` describes in ``run_dir``; return the final state."""
+    run_dir = RunDir(run_dir) if not isinstance(run_dir, RunDir) else run_dir
     console = console or Console(stderr=True)
     spec_hash = hashlib.sha256(spec_to_toml(spec).encode()).hexdigest()
-    loop = _Loop(spec, registry, run_dir, spec_dir, console)  # bad input fails here, before any write
+    loop = _Loop(spec, plugins, run_dir, spec_dir, console)  # bad input fails here, before any write
     state = _open_run_dir(run_dir, spec, spec_hash, resume)
-    write_json_atomic(run_dir / "data.json", report.data_balance(loop.data))
+    write_json_atomic(run_dir.data, report.data_balance(loop.data))
 
-    if not (run_dir / state.grammar).exists():  # a new run (or one killed before its first grammar)
+    if not (run_dir.root / state.grammar).exists():  # a new run (or one killed before its first grammar)
         loop.save_grammar(loop.initial_grammar(), state.grammar)
     state = loop.train_baseline(state)
     while state.phase != "done":
-        grammar = Grammar.load(run_dir / state.grammar)
+        grammar = Grammar.load(run_dir.root / state.grammar)
         if state.phase == "explore":
             state = loop.explore(state, grammar)                         # 1. explore
         state = loop.train_pending(state)                                # 2. train
-        state, survivors, discarded = loop.select(state)                 # 3. select
-        state = loop.learn_and_advance(state, grammar, survivors, discarded)  # 4. learn, 5. persist
+        state = loop.select_learn_and_advance(state, grammar)            # 3. select, 4. learn, 5. persist
     summary = report.write_summary(run_dir, state)
     report.print_summary(console, summary)
-    if registry.hook is not None:
-        registry.hook.on_run_end(event=RunEnd(run_dir, state, summary))
+    plugins.hook.on_run_end(event=RunEnd(run_dir, state, summary))
     return state
 
 
@@ -121,27 +111,28 @@ def derive_seed(*parts: object) -> int:
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
-def resolve_run_dir(spec: Spec, out: Path | None) -> Path:
-    return Path(out or spec.run.out or Path("runs") / spec.run.name)
+def resolve_run_dir(spec: Spec, out: Path | None) -> RunDir:
+    return RunDir(out or spec.run.out or Path("runs") / spec.run.name)
 
 
-def _open_run_dir(run_dir: Path, spec: Spec, spec_hash: str, resume: bool) -> RunState:
-    checkpoint = run_dir / CHECKPOINT
+def _open_run_dir(run_dir: RunDir, spec: Spec, spec_hash: str, resume: bool) -> RunState:
+    checkpoint = run_dir.checkpoint
     if resume:
         if not checkpoint.is_file():
-            raise UsageError(f"{run_dir}: nothing to resume (no {CHECKPOINT}); start the run without --resume")
+            raise UsageError(f"{run_dir.root}: nothing to resume (no {checkpoint.name}); "
+                             "start the run without --resume")
         state = state_from_json(report.read_json(checkpoint))
         if state.spec_hash != spec_hash:
             raise UsageError(
-                f"{run_dir}: the spec changed since this run started (hash {state.spec_hash[:12]} "
+                f"{run_dir.root}: the spec changed since this run started (hash {state.spec_hash[:12]} "
                 f"!= {spec_hash[:12]}); resume with the original spec or choose another --out"
             )
         return state
     if checkpoint.exists():
-        raise UsageError(f"{run_dir} already holds a run; pass --resume to continue it, or choose another --out")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(run_dir / "spec.toml", spec_to_toml(spec))
-    write_json_atomic(run_dir / "run.json", {"spec_hash": spec_hash, "versions": _versions()})
+        raise UsageError(f"{run_dir.root} already holds a run; pass --resume to continue it, "
+                         "or choose another --out")
+    write_text_atomic(run_dir.spec, spec_to_toml(spec))
+    write_json_atomic(run_dir.run_json, {"spec_hash": spec_hash, "versions": _versions()})
     state = RunState(spec_hash=spec_hash)
     _checkpoint(run_dir, state)
     return state
@@ -157,28 +148,30 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def _checkpoint(run_dir: Path, state: RunState) -> None:
-    write_json_atomic(run_dir / CHECKPOINT, state_to_json(state))
+def _checkpoint(run_dir: RunDir, state: RunState) -> None:
+    write_json_atomic(run_dir.checkpoint, state_to_json(state))
 
 
 class _Loop:
     """The plugins and data of one run, and the steps of a generation."""
 
-    def __init__(self, spec: Spec, registry: Registry, run_dir: Path, spec_dir: Path, console: Console) -> None:
+    def __init__(self, spec: Spec, plugins: Plugins, run_dir: RunDir, spec_dir: Path, console: Console) -> None:
         from framework.training import resolve_device
 
-        self.spec, self.registry, self.run_dir, self.spec_dir, self.console = spec, registry, run_dir, spec_dir, console
+        self.spec, self.run_dir, self.spec_dir, self.console = spec, run_dir, spec_dir, console
+        self.registry, self.hook = plugins.registry, plugins.hook
         self.device = resolve_device(spec.run.device)
-        self.domain = instantiate(registry, spec.domain)
-        self.synthesizers = [(c.plugin, instantiate(registry, c)) for c in spec.synthesizers]
-        self.selector = instantiate(registry, spec.population.selector)
-        self.executor = instantiate(registry, spec.executor)
-        self.learner = instantiate(registry, spec.library) if spec.library.enabled else None
-        task = instantiate(registry, spec.task)
+        self.domain = self._build(spec.domain)
+        self.synthesizers = [(c.plugin, self._build(c)) for c in spec.synthesizers]
+        self.selector = self._build(spec.population.selector)
+        self.executor = self._build(spec.executor)
+        self.learner = self._build(spec.library) if spec.library.enabled else None
+        task = self._build(spec.task)
         with console.status(f"loading task {spec.task.plugin!r}"):
-            self.data = task.load(report.cache_dir(), spec.run.seed)
+            self.data = task.load(cache_dir(), spec.run.seed)
         self.initial = self._initial_programs()
         self.check_model()
+        # the protocol lists requires_splits; selectors written before it may lack it
         for split in getattr(self.selector, "requires_splits", ()):
             if getattr(self.data, split).y.numel() == 0:
                 raise UsageError(
@@ -187,6 +180,9 @@ class _Loop:
                 )
 
     # -- set-up ---------------------------------------------------------------
+
+    def _build(self, choice: PluginChoice, *factory_args: Any) -> Any:
+        return build_plugin(self.registry, choice.kind, choice.plugin, choice.options, *factory_args)
 
     def initial_grammar(self) -> Grammar:
         if self.spec.domain.grammar:
@@ -205,7 +201,7 @@ class _Loop:
         return programs
 
     def save_grammar(self, grammar: Grammar, name: str) -> None:
-        grammar.save(self.run_dir / name)
+        grammar.save(self.run_dir.root / name)
 
     # -- the baseline arm -----------------------------------------------------
 
@@ -216,15 +212,15 @@ class _Loop:
         if not jobs:
             return state
         self.console.print(f"[bold]baseline[/]: training the encoder alone {runs} times")
-        holder = [state]
 
         def on_result(job: TrainJob, scores: Scores) -> None:
-            holder[0] = evolve(holder[0], baseline=holder[0].baseline + (scores,))
-            _checkpoint(self.run_dir, holder[0])
-            self._announce(job, scores, len(holder[0].baseline), runs)
+            nonlocal state
+            state = evolve(state, baseline=state.baseline + (scores,))
+            _checkpoint(self.run_dir, state)
+            self._announce(job, scores, len(state.baseline), runs)
 
         self.executor.run(jobs, self._train_one, on_result)
-        return holder[0]
+        return state
 
     # -- 1. explore -----------------------------------------------------------
 
@@ -259,48 +255,27 @@ class _Loop:
                 progress=show,
                 exclude=tried,
             )
-        # A smaller program with an equivalent output replaces its member; its network is
-        # new (ports and ids may differ), so it is trained as a candidate of this generation.
-        replaced = {r.index: r for r in result.replacements}
-        fresh = [(found, None) for found in result.found]
-        fresh += [(r.new, state.survivors[i].id) for i, r in sorted(replaced.items())]
-        pending = tuple(
-            Candidate(
-                id=f"g{g}-{i:03d}",
-                program=grammar.print(found.program),
-                graph=self.domain.to_graph(found.output),
-                mass=found.mass,
-                generation=g,
-                synthesizer=found.synthesizer,
-                parent=parent,
-            )
-            for i, (found, parent) in enumerate(fresh)
-        )
-        survivors = tuple(c for i, c in enumerate(state.survivors) if i not in replaced)
-        discarded = state.discarded + tuple(c for i, c in enumerate(state.survivors) if i in replaced)
+        explored = steps.after_exploration(result, g, state.survivors, state.discarded, grammar, self.domain)
         seconds = time.perf_counter() - started
         self.console.print(
             f"[bold]generation {g}[/]: explored {result.stats.proposed} programs "
             f"({result.stats.proposed / max(seconds, 1e-9):,.0f}/s), {len(result.found)} new graphs, "
-            f"{len(replaced)} members replaced by smaller programs"
+            f"{len(result.replacements)} members replaced by smaller programs"
         )
-        stats = result.stats
-        explored = {"proposed": stats.proposed, "evaluated": stats.evaluated, "new": len(result.found),
-                    "replaced": len(result.replacements), "rejected": dict(sorted(stats.rejected.items())),
-                    "duplicates": stats.duplicates, "found_by": dict(sorted(stats.found_by.items()))}
-        state = evolve(state, phase="train", survivors=survivors, pending=pending, discarded=discarded,
-                       synthesizer_states=self._synthesizer_states(),
-                       history=state.history + (GenerationRecord(g, state.grammar, (), (), explored=explored),))
+        record = GenerationRecord(g, state.grammar, (), (), explored=explored.exploration)
+        state = evolve(state, phase="train", survivors=explored.survivors, pending=explored.pending,
+                       discarded=explored.discarded, synthesizer_states=self._synthesizer_states(),
+                       history=state.history + (record,))
         _checkpoint(self.run_dir, state)
         return state
 
     def _synthesizer_states(self) -> tuple[Any, ...]:
         """Each synthesizer's resumable state (``state()``), or None for stateless ones."""
-        return tuple(s.state() if hasattr(s, "state") else None for _, s in self.synthesizers)
+        return tuple(s.state() if isinstance(s, Resumable) else None for _, s in self.synthesizers)
 
     def _restore_synthesizers(self, states: tuple[Any, ...]) -> None:
         for (_, synthesizer), saved in zip(self.synthesizers, states):
-            if saved is not None and hasattr(synthesizer, "restore"):
+            if saved is not None and isinstance(synthesizer, Resumable):
                 synthesizer.restore(saved)
 
     # -- 2. train -------------------------------------------------------------
@@ -311,23 +286,22 @@ class _Loop:
         jobs = [TrainJob(c.id, c, derive_seed(self.spec.run.seed, "train", c.id, r))
                 for c in todo for r in range(repeats)]
         partial: dict[str, list[Scores]] = {}
-        holder = [state]
         total = len(state.pending)
 
         def on_result(job: TrainJob, scores: Scores) -> None:
-            assert job.candidate is not None
+            nonlocal state
             partial.setdefault(job.key, []).append(scores)
             if len(partial[job.key]) < repeats:
                 return
-            averaged = _average(partial.pop(job.key))
-            pending = tuple(evolve(c, scores=averaged) if c.id == job.key else c for c in holder[0].pending)
-            holder[0] = evolve(holder[0], pending=pending)
-            _checkpoint(self.run_dir, holder[0])
+            averaged = steps.average_repeats(partial.pop(job.key))
+            pending = tuple(evolve(c, scores=averaged) if c.id == job.key else c for c in state.pending)
+            state = evolve(state, pending=pending)
+            _checkpoint(self.run_dir, state)
             done = sum(c.scores is not None for c in pending)
             self._announce(job, averaged, done, total)
 
         self.executor.run(jobs, self._train_one, on_result)
-        return holder[0]
+        return state
 
     def build_model(self, graph: PortGraph | None) -> Any:
         """The network of a candidate's graph, or the baseline encoder for None."""
@@ -335,11 +309,10 @@ class _Loop:
 
         model = self.spec.model
         if graph is None:
-            return instantiate(self.registry, model.encoder, self.data.input_shape, 1)
-        encoder = instantiate(self.registry, model.encoder, self.data.input_shape, model.dim)
-        injector = instantiate(self.registry, model.injector, GraphIndex.from_port_graph(graph), model.dim,
-                               graph.max_conn)
-        backbone = instantiate(self.registry, model.backbone, model.dim)
+            return self._build(model.encoder, self.data.input_shape, 1)
+        encoder = self._build(model.encoder, self.data.input_shape, model.dim)
+        injector = self._build(model.injector, GraphIndex.from_port_graph(graph), model.dim, graph.max_conn)
+        backbone = self._build(model.backbone, model.dim)
         return GSSNN(encoder, injector, backbone, model.dim, out_dim=1)
 
     def check_model(self) -> None:
@@ -375,8 +348,8 @@ class _Loop:
         except FrameworkError:
             raise
         except Exception as exc:  # a plugin failing on one candidate must not end the run
-            return _failed(f"{type(exc).__name__}: {exc}")
-        return _scores(result)
+            return steps.failed_scores(f"{type(exc).__name__}: {exc}")
+        return steps.scores_of(result)
 
     def _announce(self, job: TrainJob, scores: Scores, done: int, total: int) -> None:
         if scores.failed:
@@ -386,33 +359,30 @@ class _Loop:
             detail = f"train {scores.train_accuracy:.3f}{select} eval {scores.eval_accuracy:.3f}"
         self.console.print(f"  {job.key} ({done}/{total}): {detail}")
 
-    # -- 3. select ------------------------------------------------------------
+    # -- 3. select, 4. learn, 5. persist ------------------------------------
 
-    def select(self, state: RunState) -> tuple[RunState, tuple[Candidate, ...], tuple[Candidate, ...]]:
-        scored = [evolve(c, selection=self._selection(c)) for c in state.survivors + state.pending]
-        ranked = sorted(scored, key=lambda c: (-(c.selection if c.selection is not None else -math.inf), c.mass, c.id))
-        keep = self.spec.population.keep
-        return state, tuple(ranked[:keep]), tuple(ranked[keep:])
-
-    def _selection(self, candidate: Candidate) -> float | None:
-        if candidate.scores is None or candidate.scores.failed:
-            return None
-        return float(self.selector.score(candidate.scores))
-
-    # -- 4. learn, 5. persist ------------------------------------------------
-
-    def learn_and_advance(self, state: RunState, grammar: Grammar,
-                          survivors: tuple[Candidate, ...], discarded: tuple[Candidate, ...]) -> RunState:
+    def select_learn_and_advance(self, state: RunState, grammar: Grammar) -> RunState:
         g = state.generation
         last = g + 1 >= self.spec.run.generations
+        survivors, discarded = steps.select(state.survivors + state.pending, self.selector.score,
+                                            self.spec.population.keep)
         record = evolve(state.history[-1], candidates=tuple(c.id for c in state.pending),
                         survivors=tuple(c.id for c in survivors))
         report.write_population(self.run_dir, g, survivors, discarded)
         next_grammar = state.grammar
         if not last and survivors:
-            survivors, grammar, record = self._learn(grammar, survivors, record)
-            next_grammar = f"grammars/g{g + 1}.lark"
-            self.save_grammar(grammar, next_grammar)
+            with self.console.status("library learning"):
+                learned = steps.learn(grammar, survivors, self.learner, self.spec.library, self.domain)
+            if learned.library_error is not None:
+                self.console.print(f"[yellow]library learning skipped[/]: {learned.library_error}")
+            elif self.learner is not None:
+                self.console.print(f"  library: {len(learned.inventions)} inventions "
+                                   f"{', '.join(learned.inventions)} (ratio {learned.compression_ratio:.2f})")
+            survivors = learned.survivors
+            record = evolve(record, inventions=learned.inventions, compression_ratio=learned.compression_ratio,
+                            library_error=learned.library_error)
+            next_grammar = grammar_name(g + 1)
+            self.save_grammar(learned.grammar, next_grammar)
         state = evolve(
             state,
             generation=g + 1,
@@ -420,7 +390,7 @@ class _Loop:
             grammar=next_grammar,
             survivors=survivors,
             pending=(),
-            discarded=state.discarded + tuple(c for c in discarded),
+            discarded=state.discarded + discarded,
             history=state.history[:-1] + (record,),
         )
         _checkpoint(self.run_dir, state)
@@ -428,64 +398,5 @@ class _Loop:
         self.console.print(
             f"[bold]generation {g}[/]: kept {len(survivors)} of {len(survivors) + len(discarded)}"
         )
-        if self.registry.hook is not None:
-            self.registry.hook.on_generation_end(event=GenerationEnd(self.run_dir, g, state))
+        self.hook.on_generation_end(event=GenerationEnd(self.run_dir, g, state))
         return state
-
-    def _learn(self, grammar: Grammar, survivors: tuple[Candidate, ...],
-               record: GenerationRecord) -> tuple[tuple[Candidate, ...], Grammar, GenerationRecord]:
-        library = self.spec.library
-        programs = [grammar.parse(c.program) for c in survivors]
-        if self.learner is not None:
-            try:
-                with self.console.status("library learning"):
-                    result = self.learner.compress(grammar, programs)
-                self._check_meaning(result.grammar, result.programs, survivors)
-            except FrameworkError as exc:
-                self.console.print(f"[yellow]library learning skipped[/]: {exc}")
-                record = evolve(record, explored={**record.explored, "library_error": str(exc)})
-            else:
-                grammar, programs = result.grammar, list(result.programs)
-                names = tuple(p.name for p in result.inventions)
-                record = evolve(record, inventions=names, compression_ratio=result.ratio)
-                self.console.print(f"  library: {len(names)} inventions {', '.join(names)} (ratio {result.ratio:.2f})")
-        if library.reweight:
-            from framework.dsl.pcfg import reweight
-
-            grammar = reweight(grammar, programs, smoothing=library.smoothing, max_diff=library.max_diff or None)
-        survivors = tuple(evolve(c, program=grammar.print(p)) for c, p in zip(survivors, programs))
-        return survivors, grammar, record
-
-    def _check_meaning(self, grammar: Grammar, programs: Sequence[Any], survivors: Sequence[Candidate]) -> None:
-        """Library learning must not change what a program builds; refuse a result that does."""
-        for candidate, program in zip(survivors, programs, strict=True):
-            output = self.domain.evaluate(program, grammar)
-            if isinstance(output, Rejection) or self.domain.to_graph(output) != candidate.graph:
-                raise FrameworkError(
-                    f"the library learner changed the meaning of {candidate.id} ({candidate.program}); result ignored"
-                )
-
-
-#: The trainer's figures a candidate keeps (averaged over repeats).
-_METRICS = ("train_accuracy", "select_accuracy", "eval_accuracy", "train_f1", "select_f1", "eval_f1", "final_loss")
-
-
-def _scores(result: Any) -> Scores:
-    return Scores(**{name: getattr(result, name) for name in _METRICS}, failed=result.failed)
-
-
-def _failed(reason: str) -> Scores:
-    nan = float("nan")
-    return Scores(nan, None, nan, nan, None, nan, nan, failed=reason)
-
-
-def _average(runs: list[Scores]) -> Scores:
-    ok = [s for s in runs if not s.failed]
-    if not ok:
-        return evolve(runs[0], repeats=len(runs))
-
-    def mean(name: str) -> float | None:
-        values = [getattr(s, name) for s in ok]
-        return None if values[0] is None else math.fsum(values) / len(values)
-
-    return Scores(**{name: mean(name) for name in _METRICS}, repeats=len(ok))

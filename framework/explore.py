@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Mapping, Sequence
 
 from attrs import field, frozen
 
@@ -29,24 +29,8 @@ from framework.dsl.program import Program, mass
 if TYPE_CHECKING:
     import random
 
-    from framework.domain import Domain
+    from framework.contracts import Domain, Member, Synthesizer
     from framework.dsl.grammar import Grammar
-
-
-class Synthesizer(Protocol):
-    """What :func:`explore` needs of a synthesizer plugin object."""
-
-    def propose(
-        self, grammar: Grammar, population: Sequence[Program], budget: int, rng: random.Random
-    ) -> Iterator[list[Program]]:
-        """Yield batches of programs of ``grammar``, at most ``budget`` in all."""
-
-
-class Member(Protocol):
-    """A population member as far as exploration cares: a program and its output."""
-
-    program: Program
-    output: Any
 
 
 @frozen

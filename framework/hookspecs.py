@@ -5,7 +5,9 @@ Hooks are for two things only:
 * **Registration** -- called once while the plugin manager is built. Each
   ``register_<kind>s`` hook returns the plugins of that kind a module offers,
   as :class:`framework.PluginInfo` records (a name, a factory and the attrs
-  class of its options). The spec then picks plugins by name.
+  class of its options). The spec then picks plugins by name. What each
+  kind's factory takes and what the object it builds must offer is a
+  protocol of :mod:`framework.contracts`, named in each hook below.
 * **Events** -- called once per generation and once per run, so reporters can
   write metrics, plots and drawings.
 
@@ -43,10 +45,11 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def register_domains() -> Iterable[PluginInfo]:
     """Return the domains this plugin provides.
 
-    A domain gives programs their meaning: its factory builds an object with
-    ``evaluate(program) -> output | Rejection`` (step-bounded), ``key(output)``
-    for deduplication and ``to_graph(output) -> PortGraph`` for the neural side,
-    plus the default grammar of the domain.
+    A domain gives programs their meaning: ``factory(options)`` builds a
+    :class:`framework.contracts.Domain`, with ``evaluate(program, grammar) ->
+    output | Rejection`` (step-bounded), ``key(output)`` and ``equivalent(a, b)``
+    for deduplication, ``to_graph(output) -> PortGraph`` for the neural side,
+    and the domain's default ``grammar``.
 
     Called once, while the plugin manager is built.
 
@@ -58,8 +61,10 @@ def register_domains() -> Iterable[PluginInfo]:
 def register_synthesizers() -> Iterable[PluginInfo]:
     """Return the program synthesizers this plugin provides.
 
-    A synthesizer's factory builds an object with
+    ``factory(options)`` builds a :class:`framework.contracts.Synthesizer`:
     ``propose(grammar, population, budget, rng) -> Iterator[list[Program]]``.
+    One that also implements :class:`framework.contracts.Resumable`
+    (``state()``, ``restore(state)``) continues where it stopped after a resume.
 
     Called once, while the plugin manager is built.
 
@@ -71,9 +76,10 @@ def register_synthesizers() -> Iterable[PluginInfo]:
 def register_library_learners() -> Iterable[PluginInfo]:
     """Return the library learners this plugin provides.
 
-    A library learner's factory builds an object with
-    ``compress(grammar, programs) -> (new grammar, rewritten programs)``;
-    rewriting must never change a program's meaning.
+    ``factory(options)`` builds a :class:`framework.contracts.LibraryLearner`:
+    ``compress(grammar, programs) -> LibraryResult`` (the new grammar, the
+    rewritten programs, the inventions, a compression ratio); rewriting must
+    never change a program's meaning.
 
     Called once, while the plugin manager is built.
 
@@ -85,7 +91,8 @@ def register_library_learners() -> Iterable[PluginInfo]:
 def register_injectors() -> Iterable[PluginInfo]:
     """Return the feature injectors this plugin provides.
 
-    An injector's factory, ``factory(options, graph: GraphIndex, dim, max_conn)``,
+    An injector's factory (:data:`framework.contracts.InjectorFactory`),
+    ``factory(options, graph: GraphIndex, dim, max_conn)``,
     builds a :class:`framework.Injector` that maps an encoder output ``x[B, D]``
     to node features ``[B, N, D]`` and one feature row per directed message
     ``[B, M, D]``; its ``edge_index`` buffer says which messages the backbone runs.
@@ -100,7 +107,8 @@ def register_injectors() -> Iterable[PluginInfo]:
 def register_backbones() -> Iterable[PluginInfo]:
     """Return the GNN backbones this plugin provides.
 
-    A backbone's factory, ``factory(options, dim)``, builds a
+    A backbone's factory (:data:`framework.contracts.BackboneFactory`),
+    ``factory(options, dim)``, builds a
     :class:`framework.Backbone` with
     ``forward(node_feats [B, N, D], edge_index [2, M], edge_feats [B, M, D]) -> node_states [B, N, D]``.
 
@@ -114,7 +122,8 @@ def register_backbones() -> Iterable[PluginInfo]:
 def register_encoders() -> Iterable[PluginInfo]:
     """Return the input encoders this plugin provides.
 
-    An encoder's factory, ``factory(options, input_shape, out_dim)``, builds a
+    An encoder's factory (:data:`framework.contracts.EncoderFactory`),
+    ``factory(options, input_shape, out_dim)``, builds a
     ``torch.nn.Module`` mapping a batch of task inputs to vectors ``[B, out_dim]``.
 
     Called once, while the plugin manager is built.
@@ -127,8 +136,8 @@ def register_encoders() -> Iterable[PluginInfo]:
 def register_tasks() -> Iterable[PluginInfo]:
     """Return the learning tasks this plugin provides.
 
-    A task's factory builds an object that yields train / select / eval
-    tensors, together with the loss and the metric to report.
+    ``factory(options)`` builds a :class:`framework.contracts.Task`:
+    ``load(cache_dir, seed) -> TaskData``, the train / select / eval splits.
 
     Called once, while the plugin manager is built.
 
@@ -140,8 +149,9 @@ def register_tasks() -> Iterable[PluginInfo]:
 def register_selectors() -> Iterable[PluginInfo]:
     """Return the selectors this plugin provides.
 
-    A selector's factory builds an object that ranks trained candidates from
-    their scores (the engine keeps the top ``population.keep``).
+    ``factory(options)`` builds a :class:`framework.contracts.Selector`:
+    ``score(scores) -> float`` ranks trained candidates (the engine keeps the
+    top ``population.keep``); ``requires_splits`` names the splits it reads.
 
     Called once, while the plugin manager is built.
 
@@ -153,8 +163,9 @@ def register_selectors() -> Iterable[PluginInfo]:
 def register_executors() -> Iterable[PluginInfo]:
     """Return the executors this plugin provides.
 
-    An executor's factory builds an object that trains a list of candidates
-    (one after another, population-batched, or fanned out to workers).
+    ``factory(options)`` builds a :class:`framework.contracts.Executor`:
+    ``run(jobs, train, on_result)`` trains a list of candidates (one after
+    another, population-batched, or fanned out to workers).
 
     Called once, while the plugin manager is built.
 
@@ -171,6 +182,8 @@ def register_executors() -> Iterable[PluginInfo]:
 def on_generation_end(event: GenerationEnd) -> None:
     """Announce that a generation finished and its artifacts are persisted.
 
+    Reporters implement it (:class:`framework.contracts.Reporter`).
+
     Called once per generation, after selection, library learning and the
     checkpoint; every registered implementation is called.
 
@@ -182,6 +195,8 @@ def on_generation_end(event: GenerationEnd) -> None:
 @hookspec
 def on_run_end(event: RunEnd) -> None:
     """Announce that a run finished.
+
+    Reporters implement it (:class:`framework.contracts.Reporter`).
 
     Called once, after the last generation and the final summary are written;
     every registered implementation is called.

@@ -26,12 +26,14 @@ from contextvars import ContextVar
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import pluggy
+from attrs import field, frozen
 
 from framework import hookspecs
 from framework._registry import KINDS, PluginError, PluginInfo, Registered, Registry
+from framework.convert import structure
 
 ENTRY_POINT_GROUP = "framework"
 
@@ -75,6 +77,37 @@ def build_plugin_manager(
     return pm
 
 
+def silent_hook() -> pluggy.HookRelay:
+    """A hook relay with the framework's hooks and no implementations: announcing is a no-op."""
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm.add_hookspecs(hookspecs)
+    return pm.hook
+
+
+@frozen
+class Plugins:
+    """What a run takes from its plugin manager: the registry and the hook relay.
+
+    ``registry`` builds the plugins a spec names (:func:`build_plugin`);
+    ``hook`` announces events to every reporter (``hook.on_generation_end(event=...)``).
+    A hand-built registry gets the :func:`silent_hook`.
+    """
+
+    registry: Registry
+    hook: pluggy.HookRelay = field(factory=silent_hook)
+
+
+def build_plugins(
+    modules: Sequence[str] = (),
+    paths: Sequence[str | os.PathLike[str]] = (),
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> Plugins:
+    """The registry and hook relay of a plugin manager with the given modules and files."""
+    pm = build_plugin_manager(modules, paths, base_dir=base_dir)
+    return Plugins(registry_from(pm), pm.hook)
+
+
 def build_registry(
     modules: Sequence[str] = (),
     paths: Sequence[str | os.PathLike[str]] = (),
@@ -83,6 +116,36 @@ def build_registry(
 ) -> Registry:
     """Every plugin offered by the loaded modules, by kind and name."""
     return registry_from(build_plugin_manager(modules, paths, base_dir=base_dir))
+
+
+def plugin_options(registry: Registry, kind: str, name: str, raw: Mapping[str, Any], *, path: str = "") -> Any:
+    """The options instance of plugin ``name`` of ``kind``, structured strictly from ``raw``.
+
+    ``raw`` is a TOML table's plugin keys (``{"depth": 2}``); it goes through
+    the spec's converter, so a wrong option reads the same from the command
+    line as from a spec. Problems raise one :class:`~framework.spec.SpecError`
+    whose paths start with ``path`` (the table's TOML path, e.g.
+    ``model.backbone``); an unknown name raises :class:`UnknownPluginError`.
+    """
+    info = registry.get(kind, name).info
+    return structure(dict(raw), info.options, f"{kind} plugin {name!r}", path)
+
+
+def build_plugin(
+    registry: Registry,
+    kind: str,
+    name: str,
+    raw: Mapping[str, Any] | None = None,
+    *factory_args: Any,
+    path: str = "",
+    **factory_kwargs: Any,
+) -> Any:
+    """Build plugin ``name`` of ``kind``: ``factory(plugin_options(...), *factory_args, **factory_kwargs)``.
+
+    ``raw`` (default: no options given) is structured as :func:`plugin_options` does.
+    """
+    options = plugin_options(registry, kind, name, raw or {}, path=path)
+    return registry.get(kind, name).info.factory(options, *factory_args, **factory_kwargs)
 
 
 def registry_from(pm: PluginManager) -> Registry:
@@ -110,7 +173,7 @@ def registry_from(pm: PluginManager) -> Registry:
                         f"{kind} plugin {info.name!r} is registered twice: by {other} and by {source}"
                     )
                 entries[kind][info.name] = Registered(info, source, package, version)
-    return Registry(entries, pm.hook)
+    return Registry(entries)
 
 
 def load_only_from_env() -> set[str] | None:

@@ -1,30 +1,36 @@
-"""Run artifacts derived from the run state: population files, metrics, summary, plots.
+"""Run artifacts derived from the run state: population files, metrics, the summary.
 
 Everything here is a pure function of what a run directory holds (the
 checkpoint and the per-generation population files), so ``framework report
-RUN_DIR`` can redraw it all, and a resumed run rewrites it identically.
+RUN_DIR`` can rebuild it all, and a resumed run rewrites it identically.
+Plots and drawings belong to the reporter plugins; ``framework report``
+re-announces every generation to them (:func:`redraw`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
-from framework.run_state import Candidate, RunState, candidate_to_json, scores_to_json, state_from_json
+from framework.errors import UsageError
+from framework.events import GenerationEnd, RunEnd
+from framework.run_dir import RunDir
+from framework.run_state import (
+    Candidate,
+    RunState,
+    candidate_to_json,
+    exploration_to_json,
+    scores_to_json,
+    state_from_json,
+)
 from framework.stats import summarize
-from framework.store import read_jsonl, write_bytes_atomic, write_json_atomic, write_jsonl_atomic, write_text_atomic
+from framework.store import read_jsonl, write_json_atomic, write_jsonl_atomic, write_text_atomic
 from framework.task import TaskData, class_balance, majority_accuracy
-
-
-def cache_dir() -> Path:
-    """Where tasks cache generated data: ``$FRAMEWORK_CACHE`` or ``~/.cache/framework``."""
-    return Path(os.environ.get("FRAMEWORK_CACHE") or Path.home() / ".cache" / "framework")
 
 
 def read_json(path: Path) -> Any:
@@ -49,16 +55,16 @@ def data_balance(data: TaskData) -> dict[str, dict[str, float]]:
 # ---------------------------------------------------------------------------
 
 
-def write_population(run_dir: Path, generation: int, survivors: Sequence[Candidate], discarded: Sequence[Candidate]) -> None:
+def write_population(run_dir: RunDir, generation: int, survivors: Sequence[Candidate], discarded: Sequence[Candidate]) -> None:
     """``population/g<g>.jsonl``: every member of the generation, ranked, with ``kept``."""
     rows = [
         {**candidate_to_json(c), "rank": rank, "kept": rank < len(survivors)}
         for rank, c in enumerate([*survivors, *discarded])
     ]
-    write_jsonl_atomic(run_dir / "population" / f"g{generation}.jsonl", rows)
+    write_jsonl_atomic(run_dir.population(generation), rows)
 
 
-def write_metrics(run_dir: Path, state: RunState) -> None:
+def write_metrics(run_dir: RunDir, state: RunState) -> None:
     """``metrics.jsonl``: one line per baseline run, per trained candidate and per generation."""
     rows: list[dict[str, Any]] = [
         {"type": "baseline", "run": i, **scores_to_json(s)} for i, s in enumerate(state.baseline)
@@ -67,23 +73,29 @@ def write_metrics(run_dir: Path, state: RunState) -> None:
         rows.append({"type": "candidate", **{k: v for k, v in candidate_to_json(c).items() if k != "graph"}})
     for g, row in enumerate(generation_rows(run_dir, state)):
         rows.append({"type": "generation", **row})
-    write_jsonl_atomic(run_dir / "metrics.jsonl", rows)
+    write_jsonl_atomic(run_dir.metrics, rows)
 
 
 def _all_candidates(state: RunState) -> dict[str, Candidate]:
     return {c.id: c for c in (*state.discarded, *state.survivors, *state.pending) if c.scores is not None}
 
 
-def _population(run_dir: Path, generation: int) -> list[dict[str, Any]]:
-    path = run_dir / "population" / f"g{generation}.jsonl"
+def population_rows(run_dir: RunDir, generation: int) -> list[dict[str, Any]]:
+    """The rows of ``population/g<g>.jsonl`` (none before the generation is selected)."""
+    path = run_dir.population(generation)
     return read_jsonl(path) if path.exists() else []
 
 
-def generation_rows(run_dir: Path, state: RunState) -> list[dict[str, Any]]:
+def data_balance_of(run_dir: RunDir) -> dict[str, Any]:
+    """What ``data.json`` holds (empty when it is missing)."""
+    return read_json(run_dir.data) if run_dir.data.exists() else {}
+
+
+def generation_rows(run_dir: RunDir, state: RunState) -> list[dict[str, Any]]:
     """Per finished generation: eval accuracy of its whole population and of its survivors."""
     rows = []
     for record in state.history:
-        population = _population(run_dir, record.generation)
+        population = population_rows(run_dir, record.generation)
         if not population:
             continue
         evals = [m["scores"]["eval_accuracy"] for m in population if m["scores"] and not m["scores"]["failed"]]
@@ -100,7 +112,8 @@ def generation_rows(run_dir: Path, state: RunState) -> list[dict[str, Any]]:
             "survivor_eval_accuracy": _summary_json(kept),
             "inventions": list(record.inventions),
             "compression_ratio": record.compression_ratio,
-            "explored": record.explored,
+            "explored": exploration_to_json(record.explored),
+            "library_error": record.library_error,
         })
     return rows
 
@@ -115,14 +128,14 @@ def _summary_json(values: Sequence[float]) -> dict[str, float] | None:
 # ---------------------------------------------------------------------------
 
 
-def write_summary(run_dir: Path, state: RunState) -> dict[str, Any]:
+def write_summary(run_dir: RunDir, state: RunState) -> dict[str, Any]:
     """``summary.json`` and ``summary.md``: G-SSNN population vs baseline vs majority class."""
-    balance = read_json(run_dir / "data.json") if (run_dir / "data.json").exists() else {}
+    balance = data_balance_of(run_dir)
     generations = generation_rows(run_dir, state)
     final = generations[-1] if generations else None
     baseline = [s.eval_accuracy for s in state.baseline if not s.failed]
     best = max(
-        (m for m in _population(run_dir, final["generation"]) if m["scores"] and not m["scores"]["failed"]),
+        (m for m in population_rows(run_dir, final["generation"]) if m["scores"] and not m["scores"]["failed"]),
         key=lambda m: m["scores"]["eval_accuracy"], default=None,
     ) if final else None
     summary = {
@@ -133,8 +146,8 @@ def write_summary(run_dir: Path, state: RunState) -> dict[str, Any]:
         "generations": generations,
         "data": balance,
     }
-    write_json_atomic(run_dir / "summary.json", summary)
-    write_text_atomic(run_dir / "summary.md", summary_markdown(summary))
+    write_json_atomic(run_dir.summary_json, summary)
+    write_text_atomic(run_dir.summary_md, summary_markdown(summary))
     return summary
 
 
@@ -192,77 +205,21 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Plots and drawings (called by the built-in reporters and by `framework report`)
+# `framework report`
 # ---------------------------------------------------------------------------
 
 
-def plot_generation(run_dir: Path, generation: int, baseline: Sequence[float]) -> Path | None:
-    """``plots/g<g>.png``: train and eval accuracy of the population sorted by selection score,
-    with the baseline's 95 % band (the paper's per-generation figure)."""
-    population = [m for m in _population(run_dir, generation) if m["scores"] and not m["scores"]["failed"]]
-    if not population:
-        return None
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    population.sort(key=lambda m: m["rank"])
-    xs = range(len(population))
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
-    ax.plot(xs, [m["scores"]["train_accuracy"] for m in population], "o-", label="train accuracy", markersize=3)
-    ax.plot(xs, [m["scores"]["eval_accuracy"] for m in population], "s-", label="eval accuracy", markersize=3)
-    band = summarize(list(baseline))
-    if band:
-        ax.axhspan(band.low, band.high, color="grey", alpha=0.25, label=f"baseline eval 95% CI (n={band.n})")
-        ax.axhline(band.mean, color="grey", linewidth=1)
-    majority = (read_json(run_dir / "data.json").get("eval", {}).get("majority_accuracy")
-                if (run_dir / "data.json").exists() else None)
-    if majority is not None and not math.isnan(majority):
-        ax.axhline(majority, color="black", linestyle=":", linewidth=1, label="majority class (eval)")
-    values = [m["scores"][k] for m in population for k in ("train_accuracy", "eval_accuracy")]
-    floor = min([*values, *([band.low] if band else []), *([majority] if majority is not None else [])])
-    ax.set_ylim(max(0.0, min(floor, 0.95) - 0.03), 1.01)
-    ax.set_xlabel("population member, by selection score (best first)")
-    ax.set_ylabel("accuracy")
-    ax.set_title(f"generation {generation}")
-    ax.legend(loc="lower left", fontsize=8)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(fig)
-    path = run_dir / "plots" / f"g{generation}.png"
-    write_bytes_atomic(path, buffer.getvalue())
-    return path
-
-
-def draw_survivors(run_dir: Path, generation: int) -> list[Path]:
-    """``drawings/g<g>/<id>.svg`` for every survivor of a generation."""
-    from framework.dsl.draw import port_graph_svg
-    from framework.graph import PortGraph
-
-    paths = []
-    for member in _population(run_dir, generation):
-        if member["kept"]:
-            path = run_dir / "drawings" / f"g{generation}" / f"{member['id']}.svg"
-            write_text_atomic(path, port_graph_svg(PortGraph.from_json(member["graph"]), title=member["program"]))
-            paths.append(path)
-    return paths
-
-
-def redraw(run_dir: Path) -> dict[str, Any]:
-    """Rebuild plots, drawings, metrics and the summary from a run directory's artifacts."""
-    checkpoint = run_dir / "checkpoint.json"
-    if not checkpoint.is_file():
-        from framework.errors import UsageError
-
-        raise UsageError(f"{run_dir}: not a run directory (no checkpoint.json)")
-    state = state_from_json(read_json(checkpoint))
-    baseline = [s.eval_accuracy for s in state.baseline if not s.failed]
-    for record in state.history:
-        plot_generation(run_dir, record.generation, baseline)
-        draw_survivors(run_dir, record.generation)
+def redraw(run_dir: RunDir, hook: Any) -> dict[str, Any]:
+    """Rebuild metrics and the summary, then re-announce every recorded generation and the
+    run's end to the reporters (``hook`` is the plugin manager's relay), so each redraws."""
+    if not run_dir.checkpoint.is_file():
+        raise UsageError(f"{run_dir.root}: not a run directory (no {run_dir.checkpoint.name})")
+    state = state_from_json(read_json(run_dir.checkpoint))
     write_metrics(run_dir, state)
-    return write_summary(run_dir, state)
+    summary = write_summary(run_dir, state)
+    for record in state.history:
+        if run_dir.population(record.generation).exists():  # a generation selected before the kill
+            hook.on_generation_end(event=GenerationEnd(run_dir, record.generation, state))
+    if state.phase == "done":
+        hook.on_run_end(event=RunEnd(run_dir, state, summary))
+    return summary

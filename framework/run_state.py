@@ -7,12 +7,13 @@ from its checkpoint ends with the same files as one that never stopped.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 import cattrs
-from attrs import field, frozen
+from attrs import field, fields, frozen
 
 from framework.graph import PortGraph
+from framework.run_dir import grammar_name
 
 STATE_VERSION = 1
 
@@ -30,6 +31,11 @@ class Scores:
     final_loss: float
     repeats: int = 1
     failed: str | None = None
+
+
+#: The trainer's figures a candidate keeps (averaged over repeats): every field of
+#: :class:`Scores` but the bookkeeping ones.
+METRICS = tuple(a.name for a in fields(Scores) if a.name not in ("repeats", "failed"))
 
 
 @frozen
@@ -53,6 +59,22 @@ class Candidate:
 
 
 @frozen
+class Exploration:
+    """Where a generation's exploration budget went (``framework.ExploreStats``, less timing).
+
+    ``rejected`` counts by the domain's reason code, ``found_by`` by synthesizer.
+    """
+
+    proposed: int = 0
+    evaluated: int = 0
+    new: int = 0
+    replaced: int = 0
+    rejected: Mapping[str, int] = field(factory=dict)
+    duplicates: int = 0
+    found_by: Mapping[str, int] = field(factory=dict)
+
+
+@frozen
 class GenerationRecord:
     """What one finished generation produced (for the summary and plots)."""
 
@@ -62,7 +84,9 @@ class GenerationRecord:
     survivors: tuple[str, ...]
     inventions: tuple[str, ...] = ()
     compression_ratio: float | None = None
-    explored: dict[str, Any] = field(factory=dict)  # exploration counts
+    explored: Exploration = Exploration()
+    #: why the library learner's result was ignored this generation (None: it was not)
+    library_error: str | None = None
 
 
 @frozen
@@ -77,7 +101,7 @@ class RunState:
     spec_hash: str
     generation: int = 0
     phase: str = "explore"
-    grammar: str = "grammars/g0.lark"
+    grammar: str = grammar_name(0)
     survivors: tuple[Candidate, ...] = ()
     pending: tuple[Candidate, ...] = ()
     discarded: tuple[Candidate, ...] = ()
@@ -107,5 +131,9 @@ def candidate_to_json(candidate: Candidate) -> dict[str, Any]:
 
 def scores_to_json(scores: Scores) -> dict[str, Any]:
     return _converter.unstructure(scores)
+
+
+def exploration_to_json(exploration: Exploration) -> dict[str, Any]:
+    return _converter.unstructure(exploration)
 
 

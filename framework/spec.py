@@ -2,63 +2,41 @@
 
 Loading happens in two passes, and every problem of both is reported at once:
 
-1. The TOML tables are structured into the classes below. Scalars are strict
-   (``3.7`` is not an integer, ``true`` is not a number, ``7`` is not a
-   string); unknown keys are rejected with a did-you-mean suggestion.
+1. The TOML tables are structured into the classes below through the strict
+   converter (:mod:`framework.convert`): ``3.7`` is not an integer, unknown
+   keys are rejected with a did-you-mean suggestion.
 2. Every table that names a plugin (``{plugin = "gine", ...}``) is checked
    against the registry: the name must exist for that kind, and the table's
    other keys are structured into that plugin's own options class.
 
 Errors come out as one :class:`SpecError` whose lines read
-``training.epochs: expected an integer, got "ten"``.
+``training.epochs: expected an integer, got "ten"``. :func:`spec_to_toml`
+writes a spec back (:mod:`framework.toml_writer`); its text is the run's hash.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
-import math
-import re
 import tomllib
 from pathlib import Path
 from typing import Any, ClassVar, Iterator, Mapping
 
 import attrs
-import cattrs
 from attrs import field, frozen
 from attrs.validators import ge, gt, in_
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from framework._registry import PluginError, Registry, UnknownPluginError
+from framework.convert import PluginChoice, SpecError, converter, structure
 from framework.errors import UsageError
-from framework.training import TrainingOptions
+from framework.plugins import Plugins, build_plugins, plugin_options
+from framework.toml_writer import dumps
+from framework.training_options import TrainingOptions
 
 DEVICES = ("auto", "cpu", "cuda")
-
-
-class SpecError(UsageError):
-    """A spec with problems; ``problems`` lists each as ``path: message``."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source, self.problems = source, problems
-        lines = "\n".join(f"  {p}" for p in problems)
-        noun = "problem" if len(problems) == 1 else "problems"
-        super().__init__(f"{source}: {len(problems)} {noun} in the spec:\n{lines}")
 
 
 # ---------------------------------------------------------------------------
 # Tables that name a plugin: every key but the declared ones is a plugin option
 # ---------------------------------------------------------------------------
-
-
-@frozen
-class PluginChoice:
-    """A table naming a plugin; its other keys are that plugin's options."""
-
-    kind: ClassVar[str]
-
-    plugin: str
-    options: Mapping[str, Any] = field(factory=dict)
 
 
 @frozen
@@ -202,142 +180,6 @@ class Spec:
 
 
 # ---------------------------------------------------------------------------
-# The strict converter
-# ---------------------------------------------------------------------------
-
-
-def _toml_repr(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)  # nan, inf, -inf as TOML writes them
-    if isinstance(value, (str, int, float)):
-        return json.dumps(value)
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    return repr(value)
-
-
-class _StrictValueError(ValueError):
-    """A scalar of the wrong type; its message is shown as is."""
-
-
-def _strict(expected: str, accept: tuple[type, ...], convert: Any) -> Any:
-    def structure(value: Any, _type: Any) -> Any:
-        if type(value) not in accept or (isinstance(value, float) and not math.isfinite(value)):
-            raise _StrictValueError(f"expected {expected}, got {_toml_repr(value)}")
-        return convert(value)
-
-    return structure
-
-
-def _make_converter() -> cattrs.Converter:
-    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
-    converter.register_structure_hook(int, _strict("an integer", (int,), int))
-    converter.register_structure_hook(float, _strict("a number", (int, float), float))
-    converter.register_structure_hook(str, _strict("a string", (str,), str))
-    converter.register_structure_hook(bool, _strict("true or false", (bool,), bool))
-
-    def is_choice(cls: Any) -> bool:
-        return isinstance(cls, type) and issubclass(cls, PluginChoice)
-
-    def choice_structure(cls: type[PluginChoice]) -> Any:
-        structure_fields = make_dict_structure_fn(cls, converter)
-        declared = {f.name for f in attrs.fields(cls)} - {"options"}
-
-        def structure(data: Any, _type: Any) -> PluginChoice:
-            if isinstance(data, str):  # `selector = "train-accuracy"` is short for {plugin = ...}
-                data = {"plugin": data}
-            if not isinstance(data, dict):
-                raise _StrictValueError(f"expected a table with a 'plugin' key, got {_toml_repr(data)}")
-            data = dict(data)
-            known = {k: v for k, v in data.items() if k in declared}
-            known["options"] = {k: v for k, v in data.items() if k not in declared}
-            return structure_fields(known, cls)
-
-        return structure
-
-    def choice_unstructure(cls: type[PluginChoice]) -> Any:
-        unstructure_fields = make_dict_unstructure_fn(cls, converter)
-
-        def unstructure(choice: PluginChoice) -> dict[str, Any]:
-            data = unstructure_fields(choice)
-            return {**{k: v for k, v in data.items() if k != "options"}, **data["options"]}
-
-        return unstructure
-
-    def is_table(cls: Any) -> bool:
-        return isinstance(cls, type) and attrs.has(cls) and not is_choice(cls)
-
-    def table_structure(cls: type) -> Any:
-        structure_fields = make_dict_structure_fn(cls, converter)
-
-        def structure(data: Any, _type: Any) -> Any:
-            if not isinstance(data, dict):
-                raise _StrictValueError(f"expected a table, got {_toml_repr(data)}")
-            return structure_fields(data, cls)
-
-        return structure
-
-    converter.register_structure_hook_factory(is_choice, choice_structure)
-    converter.register_unstructure_hook_factory(is_choice, choice_unstructure)
-    converter.register_structure_hook_factory(is_table, table_structure)
-    return converter
-
-
-converter = _make_converter()
-
-
-def _format_exception(exc: BaseException, type_: Any) -> str:
-    if isinstance(exc, _StrictValueError):
-        return str(exc)
-    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
-        return "\n".join(_unknown_key(key, exc.cl) for key in sorted(exc.extra_fields))
-    if isinstance(exc, KeyError):
-        return "required key missing"
-    if isinstance(exc, (ValueError, TypeError)) and exc.args and isinstance(exc.args[0], str):
-        # attrs validators: keep their message; they pass the attribute along, name it in the path
-        message = exc.args[0]
-        if len(exc.args) > 1 and isinstance(exc.args[1], attrs.Attribute):
-            return f"{_FIELD}{exc.args[1].name}\t{message}"
-        named = re.match(r"'(\w+)' must", message)  # the form of attrs' own validators
-        return f"{_FIELD}{named.group(1)}\t{message}" if named else message
-    return cattrs.v.format_exception(exc, type_)
-
-
-def _unknown_key(key: str, cls: type | None) -> str:
-    names = [f.name for f in attrs.fields(cls)] if cls is not None and attrs.has(cls) else []
-    close = difflib.get_close_matches(key, names, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else f" (valid keys: {', '.join(names)})"
-    return f"{_UNKNOWN}{key}\t{hint}"
-
-
-_UNKNOWN = "\x00unknown key:"
-_FIELD = "\x00field:"
-
-
-def _problems(exc: Exception, prefix: str) -> list[str]:
-    """cattrs' exception group as ``path: message`` lines, paths under ``prefix``."""
-    lines = []
-    for line in cattrs.transform_error(exc, path="$", format_exception=_format_exception):
-        messages, _, path = line.rpartition(" @ ")
-        base = [p for p in (prefix, path.removeprefix("$").lstrip(".")) if p]
-        for message in messages.split("\n"):
-            keys = base
-            if message.startswith(_UNKNOWN):  # name the unknown key in the path itself
-                key, _, hint = message.removeprefix(_UNKNOWN).partition("\t")
-                keys, message = [*base, key], f"unknown key{hint}"
-            elif message.startswith(_FIELD):  # a validator's message, attributed to its field
-                key, _, message = message.removeprefix(_FIELD).partition("\t")
-                keys = [*base, key]
-            full = ".".join(keys).replace(".[", "[")
-            lines.append(f"{full}: {message}" if full else message)
-    return lines
-
-
-# ---------------------------------------------------------------------------
 # Loading and resolving
 # ---------------------------------------------------------------------------
 
@@ -357,21 +199,17 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 
 def structure_spec(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
     """Pass 1: the TOML tables as a :class:`Spec` (plugin options still raw)."""
-    try:
-        return converter.structure(dict(data), Spec)
-    except Exception as exc:  # cattrs' exception groups carry every problem
-        raise SpecError(source, _problems(exc, "")) from None
+    return structure(dict(data), Spec, source)
 
 
-def load_spec(path: str | Path, registry: Registry | None = None) -> tuple[Spec, Registry]:
+def load_spec(path: str | Path, plugins: Plugins | None = None) -> tuple[Spec, Plugins]:
     """Read, structure and check a spec file against the plugins it can see.
 
-    Plugins listed under ``[plugins]`` are loaded (relative to the spec's
-    folder) before the plugin tables are checked. All problems are reported
-    together in one :class:`SpecError`.
+    Without ``plugins``, the entry-point plugins and those listed under
+    ``[plugins]`` (relative to the spec's folder) are loaded before the plugin
+    tables are checked. All problems are reported together in one
+    :class:`SpecError`.
     """
-    from framework.plugins import build_registry
-
     path = Path(path)
     data = read_toml(path)
     problems: list[str] = []
@@ -380,18 +218,18 @@ def load_spec(path: str | Path, registry: Registry | None = None) -> tuple[Spec,
         spec = structure_spec(data, str(path))
     except SpecError as exc:
         problems.extend(exc.problems)
-    if registry is None:
-        plugins = spec.plugins if spec is not None else _plugins_section_or_default(data)
+    if plugins is None:
+        section = spec.plugins if spec is not None else _plugins_section_or_default(data)
         try:
-            registry = build_registry(plugins.modules, plugins.paths, base_dir=path.parent)
+            plugins = build_plugins(section.modules, section.paths, base_dir=path.parent)
         except PluginError as exc:
             problems.append(f"plugins: {exc}")
-    if registry is not None:
-        problems.extend(check_plugins(data, registry, spec))
+    if plugins is not None:
+        problems.extend(check_plugins(data, plugins.registry, spec))
     if problems:
         raise SpecError(str(path), _dedupe(problems))
-    assert spec is not None and registry is not None
-    return spec, registry
+    assert spec is not None and plugins is not None
+    return spec, plugins
 
 
 def check_plugins(data: Mapping[str, Any], registry: Registry, spec: Spec | None = None) -> list[str]:
@@ -404,30 +242,12 @@ def check_plugins(data: Mapping[str, Any], registry: Registry, spec: Spec | None
     problems = []
     for path, choice in _choices(spec) if spec is not None else _raw_choices(Spec, data, ""):
         try:
-            plugin_options(registry, choice, path)
+            plugin_options(registry, choice.kind, choice.plugin, choice.options, path=path)
         except UnknownPluginError as exc:
             problems.append(f"{path}.plugin: {exc}")
         except SpecError as exc:
             problems.extend(exc.problems)
     return problems
-
-
-def plugin_options(registry: Registry, choice: PluginChoice, path: str = "") -> Any:
-    """The chosen plugin's options instance, structured from the table's other keys.
-
-    ``path`` (the table's TOML path) prefixes the paths of the problems reported.
-    """
-    info = registry.get(choice.kind, choice.plugin).info
-    try:
-        return converter.structure(dict(choice.options), info.options)
-    except Exception as exc:
-        raise SpecError(f"{choice.kind} plugin {choice.plugin!r}", _problems(exc, path)) from None
-
-
-def instantiate(registry: Registry, choice: PluginChoice, *args: Any, **kwargs: Any) -> Any:
-    """Build the chosen plugin: ``factory(options, *args, **kwargs)``."""
-    info = registry.get(choice.kind, choice.plugin).info
-    return info.factory(plugin_options(registry, choice), *args, **kwargs)
 
 
 def unstructure_spec(spec: Spec) -> dict[str, Any]:
@@ -437,7 +257,7 @@ def unstructure_spec(spec: Spec) -> dict[str, Any]:
 
 def spec_to_toml(spec: Spec) -> str:
     """A TOML text that loads back to an equal spec."""
-    return _toml_document(unstructure_spec(spec))
+    return dumps(unstructure_spec(spec))
 
 
 def _plugins_section_or_default(data: Mapping[str, Any]) -> PluginsSection:
@@ -494,45 +314,3 @@ def _drop_none(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_drop_none(v) for v in value]
     return value
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
-def _toml_string(text: str) -> str:
-    """A TOML basic string: quote, backslash and control characters escaped."""
-    escaped = "".join(
-        f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else "\\" + c if c in '"\\' else c for c in text
-    )
-    return f'"{escaped}"'
-
-
-def _toml_key(key: str) -> str:
-    return key if key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key) else _toml_string(key)
-
-
-def _toml_document(data: Mapping[str, Any]) -> str:
-    """A small TOML writer for spec-shaped data (tables of scalars, inline tables, arrays of tables)."""
-    out: list[str] = []
-    for section, body in data.items():
-        if isinstance(body, list) and all(isinstance(v, dict) for v in body):
-            for item in body:
-                out.append(f"[[{section}]]")
-                out.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in item.items())
-                out.append("")
-        else:
-            out.append(f"[{section}]")
-            out.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in body.items())
-            out.append("")
-    return "\n".join(out)

@@ -1,14 +1,12 @@
-"""What the engine expects of a task plugin: tensors in three splits."""
+"""The data a task plugin provides: tensors in three splits (protocol: :class:`framework.contracts.Task`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from attrs import frozen
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     import torch
 
 
@@ -32,13 +30,6 @@ class TaskData:
     eval: Split
     input_shape: tuple[int, ...]
     description: str = ""
-
-
-class Task(Protocol):
-    """A task plugin object (built by its factory from the spec's options)."""
-
-    def load(self, cache_dir: Path, seed: int) -> TaskData:
-        """Generate (or read from ``cache_dir``) the data, deterministically in ``seed``."""
 
 
 def class_balance(split: Split) -> float:

@@ -222,7 +222,7 @@ def _choice(cls, plugin=_NAMES, **fields):
 def specs():
     """Valid :class:`~framework.spec.Spec` values: every section, random plugin names and options."""
     from framework import spec as s
-    from framework.training import TrainingOptions
+    from framework.training_options import TrainingOptions
 
     nonneg = st.floats(0, 1e6, allow_nan=False)
     population = st.integers(1, 200).flatmap(

@@ -17,54 +17,20 @@ import contextlib
 import math
 import random
 import time
-from typing import Callable, Iterator, Literal
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
 from attrs import field, frozen
-from attrs.validators import and_, ge, gt, in_, instance_of, lt, optional
+from attrs.validators import instance_of, optional
 from torch import nn
 
 from framework.errors import UsageError
 from framework.task import Split, TaskData
+from framework.training_options import TrainingOptions
 
 #: ``progress(step, total_steps, loss, running_accuracy)``, called after every training step.
 ProgressCallback = Callable[[int, int, float, float], None]
-
-_positive_int = [instance_of(int), gt(0)]
-
-
-@frozen
-class TrainingOptions:
-    """How each candidate is trained (the spec's ``[training]`` table; defaults: the paper's).
-
-    Attributes:
-        epochs: passes over the training split.
-        batch_size: samples per optimiser step (the last batch of an epoch may be smaller).
-        lr: Adam learning rate.
-        plateau_factor: ReduceLROnPlateau: multiply the learning rate by this on a plateau.
-        plateau_patience: ReduceLROnPlateau: steps without improvement before reducing.
-        plateau_cooldown: ReduceLROnPlateau: steps to wait after a reduction.
-        plateau_threshold: ReduceLROnPlateau: relative improvement that counts.
-        scheduler: ``"plateau"`` (stepped on every batch's loss, as in the paper)
-            or ``"none"`` (constant learning rate).
-        amp: bf16 autocast: ``true``, ``false``, or ``"auto"`` (on exactly when
-            training on CUDA). Autocast is never used on CPU.
-        eval_batch_size: batch size when measuring accuracy (no gradients).
-        shuffle: reshuffle the training split every epoch.
-    """
-
-    epochs: int = field(default=16, validator=_positive_int)
-    batch_size: int = field(default=8, validator=_positive_int)
-    lr: float = field(default=1e-3, validator=gt(0.0))
-    plateau_factor: float = field(default=0.5, validator=and_(gt(0.0), lt(1.0)))
-    plateau_patience: int = field(default=50, validator=[instance_of(int), ge(0)])
-    plateau_cooldown: int = field(default=15, validator=[instance_of(int), ge(0)])
-    plateau_threshold: float = field(default=1e-4, validator=ge(0.0))
-    scheduler: Literal["plateau", "none"] = field(default="plateau", validator=in_(("plateau", "none")))
-    amp: Literal["auto", True, False] = field(default="auto", validator=in_(("auto", True, False)))
-    eval_batch_size: int = field(default=256, validator=_positive_int)
-    shuffle: bool = True
 
 
 @frozen

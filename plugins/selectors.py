@@ -13,14 +13,16 @@ task leaves that split empty stops before any training.
 
 from __future__ import annotations
 
-from framework import NoOptions, PluginInfo, hookimpl
+from framework import NoOptions, PluginInfo, Scores, hookimpl
 
 
 class TrainAccuracy:
+    requires_splits = ()
+
     def __init__(self, options: NoOptions) -> None:
         pass
 
-    def score(self, scores) -> float:
+    def score(self, scores: Scores) -> float:
         return scores.train_accuracy
 
 
@@ -31,7 +33,7 @@ class SelectAccuracy:
     def __init__(self, options: NoOptions) -> None:
         pass
 
-    def score(self, scores) -> float:
+    def score(self, scores: Scores) -> float:
         return scores.select_accuracy
 
 

@@ -4,8 +4,9 @@ Active when the ``tensorboard`` extra is installed (``torch.utils.tensorboard``
 imports); otherwise it does nothing, and says so once. Per generation it
 writes the evaluation accuracy of the population (mean and best), of the
 survivors, the baseline mean, and one histogram of the population's scores.
-Event files are appended to, so a resumed run can repeat a generation's
-points; the JSONL metrics are the exact record.
+Event files are appended to, so a resumed run, or ``framework report``
+re-announcing the run, can repeat a generation's points; the JSONL metrics
+are the exact record.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def _writer(run_dir):
             _warned.append(True)
             print(f"tensorboard reporter inactive ({exc}); pip install 'framework[tensorboard]'", file=sys.stderr)
         return None
-    return SummaryWriter(log_dir=str(run_dir / "tensorboard"))
+    return SummaryWriter(log_dir=str(run_dir.tensorboard))
 
 
 @hookimpl

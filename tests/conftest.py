@@ -1,4 +1,4 @@
-"""Shared test set-up: hypothesis profiles and the path to ../shared."""
+"""Shared test set-up: hypothesis profiles and the fixture plugins folder."""
 
 from __future__ import annotations
 

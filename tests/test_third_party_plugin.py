@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from framework.plugins import build_registry
+from framework.plugins import build_plugin, build_registry
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "plugin-package"
 
@@ -28,9 +28,11 @@ def installed_example(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_example_package_registers_through_its_entry_point(installed_example):
-    entry = build_registry().get("selector", "lowest-loss")
+    registry = build_registry()
+    entry = registry.get("selector", "lowest-loss")
     assert (entry.package, entry.version, entry.source) == ("framework-hello", "0.1.0", "framework_hello")
-    selector = entry.info.factory(entry.info.options(offset=1.0))
+    selector = build_plugin(registry, "selector", "lowest-loss", {"offset": 1.0})
+    assert selector.requires_splits == ()
 
     class Result:
         final_loss = 0.25

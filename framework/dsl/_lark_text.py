@@ -1,16 +1,17 @@
 """A positioned scan of a ``.lark`` file: rules, their alternatives and aliases.
 
 Lark compiles a grammar into rules without source positions, so the
-convention checks of :mod:`framework.dsl.grammar` (every alternative has an
+convention checks of :mod:`framework.dsl.conventions` (every alternative has an
 ``-> alias``, no EBNF operators, literal tokens only) need this light scan to
 point at ``line:col``. It only splits statements and alternatives; Lark stays
-the judge of the grammar's syntax.
+the judge of the grammar's syntax. :func:`literal_value` reads a compiled terminal back.
 """
 
 from __future__ import annotations
 
 import re
 
+import lark
 from attrs import frozen
 
 _TOKEN = re.compile(
@@ -171,3 +172,21 @@ def find_name(text: str, name: str) -> Tok | None:
         if tok.kind == "name" and tok.text == name:
             return tok
     return None
+
+
+def literal_value(terminal: lark.lexer.TerminalDef) -> str | None:
+    """The one string a compiled Lark terminal matches, or ``None`` when it matches several."""
+    pattern = terminal.pattern
+    if isinstance(pattern, lark.lexer.PatternStr):
+        return pattern.value
+    try:
+        import re._parser as sre_parse  # Python >= 3.11
+    except ImportError:  # pragma: no cover
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        parsed = sre_parse.parse(pattern.value, 0)
+    except re.error:
+        return None
+    if pattern.flags or not all(op == sre_parse.LITERAL for op, _ in parsed):
+        return None
+    return "".join(chr(value) for _, value in parsed) or None

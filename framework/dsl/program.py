@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
-
-if TYPE_CHECKING:
-    from framework.dsl.grammar import Grammar
+from collections.abc import Mapping
+from typing import Iterator, Protocol
 
 #: Masses saturate here: a hostile chain of inventions (one nesting a hole in
 #: itself) expands doubly exponentially, into numbers with billions of digits.
 MASS_CAP = 2**62
+
+
+class Weighed(Protocol):
+    """What :func:`mass` and :func:`log_probability` read of a grammar (a ``Grammar`` is one).
+
+    A protocol rather than ``Grammar`` itself: programs sit below grammars, and
+    the grammar module imports this one.
+    """
+
+    @property
+    def body_mass(self) -> Mapping[str, tuple[int, tuple[int, ...]]]: ...
+
+    @property
+    def logprobs(self) -> Mapping[str, float]: ...
 
 
 class Program:
@@ -108,7 +120,7 @@ def depth(program: Program) -> int:
     return best
 
 
-def mass(program: Program, grammar: Grammar) -> int:
+def mass(program: Program, grammar: Weighed) -> int:
     """Number of base productions after expanding every invention of ``grammar``.
 
     Computed without expanding (from per-invention figures); saturates at
@@ -135,7 +147,7 @@ def mass(program: Program, grammar: Grammar) -> int:
     return total
 
 
-def log_probability(program: Program, grammar: Grammar) -> float:
+def log_probability(program: Program, grammar: Weighed) -> float:
     """Log-probability of ``program`` under ``grammar``'s weights (inventions as units)."""
     logprobs = grammar.logprobs
     return sum(logprobs[node.production] for node in nodes(program))

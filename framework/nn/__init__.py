@@ -1,46 +1,47 @@
 """The neural side's core: graph index tensors, base classes and the G-SSNN model.
 
-Plugins reach these names through the public ``framework`` package.
+Plugins reach these names through the public ``framework`` package. Each name
+is imported on first use, so the torch-free options (:mod:`framework.nn.options`)
+load without torch: listing plugins and validating a spec stay cheap.
 """
 
-from framework.nn.backbone import ACTIVATIONS, Backbone, check_activation
-from framework.nn.functional import (
-    add_self_loops,
-    dropout,
-    gather_nodes,
-    scatter_mean,
-    scatter_softmax,
-    scatter_sum,
-)
-from framework.nn.graph_index import GraphIndex
-from framework.nn.injector import (
-    Injector,
-    chunk_gather_index,
-    gather_chunks,
-    sincos_code,
-)
-from framework.nn.model import GSSNN
-from framework.nn.options import GATv2Options, GCNOptions, GINEOptions, LayerStackOptions, SAGEOptions
+from importlib import import_module
 
-__all__ = [
-    "ACTIVATIONS",
-    "Backbone",
-    "GATv2Options",
-    "GCNOptions",
-    "GINEOptions",
-    "GSSNN",
-    "GraphIndex",
-    "Injector",
-    "LayerStackOptions",
-    "SAGEOptions",
-    "add_self_loops",
-    "check_activation",
-    "chunk_gather_index",
-    "dropout",
-    "gather_chunks",
-    "gather_nodes",
-    "scatter_mean",
-    "scatter_softmax",
-    "scatter_sum",
-    "sincos_code",
-]
+#: Each public name and the module that defines it.
+_MODULES = {
+    "ACTIVATIONS": "framework.nn.backbone",
+    "ACTIVATION_NAMES": "framework.nn.options",
+    "Backbone": "framework.nn.backbone",
+    "GATv2Options": "framework.nn.options",
+    "GCNOptions": "framework.nn.options",
+    "GINEOptions": "framework.nn.options",
+    "GSSNN": "framework.nn.model",
+    "GraphIndex": "framework.nn.graph_index",
+    "Injector": "framework.nn.injector",
+    "LayerStackOptions": "framework.nn.options",
+    "SAGEOptions": "framework.nn.options",
+    "add_self_loops": "framework.nn.functional",
+    "check_activation": "framework.nn.options",
+    "chunk_gather_index": "framework.nn.injector",
+    "dropout": "framework.nn.functional",
+    "gather_chunks": "framework.nn.injector",
+    "gather_nodes": "framework.nn.functional",
+    "scatter_mean": "framework.nn.functional",
+    "scatter_softmax": "framework.nn.functional",
+    "scatter_sum": "framework.nn.functional",
+    "sincos_code": "framework.nn.injector",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'framework.nn' has no attribute {name!r}")
+    return getattr(import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_MODULES])
+
+
+__all__ = sorted(_MODULES)

@@ -15,22 +15,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from framework.errors import OptionError
 from framework.nn.functional import dropout_masks
+from framework.nn.options import ACTIVATION_NAMES, check_activation
 
-#: Activation names accepted by backbone options, resolved in one place.
-ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "none": lambda h: h,
-    "relu": F.relu,
-    "gelu": F.gelu,
-    "elu": F.elu,
-}
-
-
-def check_activation(_instance: Any, _attribute: Any, value: str) -> None:
-    """attrs validator for an ``act`` option: one of :data:`ACTIVATIONS`."""
-    if value not in ACTIVATIONS:
-        raise OptionError(f"unknown activation {value!r}; choose one of: {', '.join(ACTIVATIONS)}", _attribute)
+#: The activation of each name backbone options accept (:data:`~framework.nn.options.ACTIVATION_NAMES`).
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = dict(
+    zip(ACTIVATION_NAMES, (lambda h: h, F.relu, F.gelu, F.elu), strict=True)
+)
 
 
 class Backbone(nn.Module):

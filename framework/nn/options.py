@@ -1,15 +1,36 @@
 """Options of the built-in GNN backbones, shared by the native (``gine``, ...) and the
 DGL (``dgl-gine``, ...) plugins: a spec switches between them by the name alone.
+
+Torch-free, so that listing plugins and validating a spec do not import torch.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from attrs import field, frozen
 from attrs.validators import and_, ge, gt, instance_of, lt
 
-from framework.nn.backbone import check_activation
+from framework.errors import OptionError
 
-__all__ = ["GATv2Options", "GCNOptions", "GINEOptions", "LayerStackOptions", "SAGEOptions"]
+__all__ = [
+    "ACTIVATION_NAMES",
+    "GATv2Options",
+    "GCNOptions",
+    "GINEOptions",
+    "LayerStackOptions",
+    "SAGEOptions",
+    "check_activation",
+]
+
+#: Activation names backbone options accept; :data:`framework.nn.ACTIVATIONS` maps each to its function.
+ACTIVATION_NAMES = ("none", "relu", "gelu", "elu")
+
+
+def check_activation(_instance: Any, _attribute: Any, value: str) -> None:
+    """attrs validator for an ``act`` option: one of :data:`ACTIVATION_NAMES`."""
+    if value not in ACTIVATION_NAMES:
+        raise OptionError(f"unknown activation {value!r}; choose one of: {', '.join(ACTIVATION_NAMES)}", _attribute)
 
 
 @frozen

@@ -5,11 +5,10 @@ A cheaper alternative to ``pixelshuffle-vit`` for images of any size.
 
 from __future__ import annotations
 
-from attrs import field, frozen
-from attrs.validators import deep_iterable, gt, instance_of
 from torch import nn
 
-from framework import OptionError, UsageError
+from framework import UsageError
+from framework_plugins.encoders.options import CNNOptions
 
 
 class CNNEncoder(nn.Sequential):
@@ -34,26 +33,6 @@ class CNNEncoder(nn.Sequential):
             previous = out_channels
         layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(previous, out_dim)]
         super().__init__(*layers)
-
-
-@frozen
-class CNNOptions:
-    """Options of ``encoder = {plugin = "cnn", ...}``.
-
-    Attributes:
-        channels: output channels of each strided conv, in order.
-    """
-
-    channels: tuple[int, ...] = field(
-        default=(32, 64, 128),
-        converter=tuple,
-        validator=deep_iterable(member_validator=[instance_of(int), gt(0)]),
-    )
-
-    @channels.validator
-    def _not_empty(self, attribute: object, value: tuple[int, ...]) -> None:
-        if not value:
-            raise OptionError("channels must name at least one conv layer", attribute)
 
 
 def build_cnn(options: CNNOptions, input_shape: tuple[int, ...], out_dim: int) -> CNNEncoder:

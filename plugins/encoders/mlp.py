@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from attrs import field, frozen
-from attrs.validators import and_, deep_iterable, ge, gt, instance_of, lt
 from torch import nn
+
+from framework_plugins.encoders.options import MLPOptions
 
 
 class MLPEncoder(nn.Sequential):
@@ -32,23 +32,6 @@ class MLPEncoder(nn.Sequential):
             previous = size
         layers.append(nn.Linear(previous, out_dim))
         super().__init__(*layers)
-
-
-@frozen
-class MLPOptions:
-    """Options of ``encoder = {plugin = "mlp", ...}``.
-
-    Attributes:
-        hidden: hidden layer sizes, in order (empty: a single linear map).
-        dropout: dropout after each hidden layer.
-    """
-
-    hidden: tuple[int, ...] = field(
-        default=(256, 256),
-        converter=tuple,
-        validator=deep_iterable(member_validator=[instance_of(int), gt(0)]),
-    )
-    dropout: float = field(default=0.0, validator=and_(ge(0.0), lt(1.0)))
 
 
 def build_mlp(options: MLPOptions, input_shape: tuple[int, ...], out_dim: int) -> MLPEncoder:

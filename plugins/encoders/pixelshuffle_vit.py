@@ -11,15 +11,12 @@ With the paper's options on 1 x 128 x 128 images: about 3.9 M parameters for
 from __future__ import annotations
 
 import torch
-from attrs import field, frozen
-from attrs.validators import ge, gt, instance_of
 from torch import nn
 from torch.nn import functional as F
 
-from framework import OptionError, UsageError, sincos_code
+from framework import UsageError, sincos_code
+from framework_plugins.encoders.options import PixelShuffleViTOptions
 from framework_plugins.encoders.transformer import Transformer
-
-_positive = [instance_of(int), gt(0)]
 
 
 def check_image_shape(input_shape: tuple[int, ...], factor: int) -> tuple[int, int, int]:
@@ -123,34 +120,6 @@ class PixelShuffleViT(nn.Module):
         tokens = self.convs(self.stem[1](pixels)).flatten(2).transpose(1, 2)  # [B, H*W, width], row-major
         tokens = self.transformer(tokens + self.position.to(tokens.dtype))
         return self.head(tokens.mean(dim=1))
-
-
-@frozen
-class PixelShuffleViTOptions:
-    """Options of ``encoder = {plugin = "pixelshuffle-vit", ...}`` (defaults: the paper's).
-
-    Attributes:
-        unshuffle: PixelUnshuffle factor; must divide the image's height and width.
-        width: token width of the convs and the transformer; divisible by 4.
-        conv_depth: number of residual conv blocks.
-        depth: transformer layers.
-        heads: attention heads.
-        head_dim: width of each attention head.
-        mlp_dim: hidden width of the transformer's MLP.
-    """
-
-    unshuffle: int = field(default=16, validator=_positive)
-    width: int = field(default=256, validator=_positive)
-    conv_depth: int = field(default=3, validator=[instance_of(int), ge(0)])
-    depth: int = field(default=2, validator=_positive)
-    heads: int = field(default=4, validator=_positive)
-    head_dim: int = field(default=128, validator=_positive)
-    mlp_dim: int = field(default=512, validator=_positive)
-
-    @width.validator
-    def _width_for_sincos(self, attribute: object, value: int) -> None:
-        if value % 4 or value < 8:
-            raise OptionError(f"width must be a multiple of 4 and at least 8 (2-D sin-cos code), got {value}", attribute)
 
 
 def build_pixelshuffle_vit(

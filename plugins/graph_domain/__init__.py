@@ -23,6 +23,7 @@ from attrs.validators import ge, gt, in_, instance_of
 
 from framework import Grammar, PluginInfo, PortGraph, Program, Rejection, hookimpl
 
+from .drawing import drawing_bytes, on_generation_end  # noqa: F401 (the reporter hook registers with the module)
 from .equivalence import EQUIVALENCES
 from .interpreter import DEFAULT_STEP_BUDGET, indirection_table, interpret
 
@@ -91,6 +92,11 @@ class GraphDomain:
     def to_graph(self, output: PortGraph) -> PortGraph:
         """Outputs already are port graphs."""
         return output
+
+    def draw(self, output: PortGraph, title: str = "", format: str = "svg") -> bytes:
+        """The output graph drawn as ``format`` (``"svg"``, ``"png"``): nodes on a circle in
+        creation order, each edge labelled ``id:port`` (``framework dsl draw``)."""
+        return drawing_bytes(output, title, format)
 
 
 @hookimpl

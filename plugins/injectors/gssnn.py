@@ -25,10 +25,9 @@ not values).
 from __future__ import annotations
 
 import torch
-from attrs import field, frozen
-from attrs.validators import gt
 
 from framework import GraphIndex, Injector, chunk_gather_index, gather_chunks, sincos_code
+from framework_plugins.injectors.options import GSSNNInjectorOptions
 
 
 class GSSNNInjector(Injector):
@@ -68,20 +67,6 @@ class GSSNNInjector(Injector):
 
     def extra_repr(self) -> str:
         return super().extra_repr() + (", faithful=True" if self.faithful else "")
-
-
-@frozen
-class GSSNNInjectorOptions:
-    """Options of ``injector = {plugin = "gssnn", ...}``.
-
-    Attributes:
-        faithful: reproduce the original code's quirks (doubled edges,
-            scrambled positional table) for ablation; default false.
-        temperature: base of the sin-cos frequencies (paper: 10000).
-    """
-
-    faithful: bool = False
-    temperature: float = field(default=10000.0, validator=gt(1.0))
 
 
 def build_gssnn_injector(options: GSSNNInjectorOptions, graph: GraphIndex, dim: int, max_conn: int) -> GSSNNInjector:

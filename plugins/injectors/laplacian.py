@@ -8,11 +8,10 @@ positions depend only on the topology and not on creation order.
 from __future__ import annotations
 
 import torch
-from attrs import field, frozen
-from attrs.validators import gt, instance_of
 from torch import nn
 
 from framework import GraphIndex, Injector, chunk_gather_index, gather_chunks
+from framework_plugins.injectors.options import LaplacianInjectorOptions
 
 
 def laplacian_positions(graph: GraphIndex, k: int) -> torch.Tensor:
@@ -70,17 +69,6 @@ class LaplacianInjector(Injector):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         feats = gather_chunks(x, self.choice) + self.projection(self.spectral) + self.port_embedding(self.slots)
         return self.split_elements(feats)
-
-
-@frozen
-class LaplacianInjectorOptions:
-    """Options of ``injector = {plugin = "laplacian", ...}``.
-
-    Attributes:
-        k: number of Laplacian eigenvectors per node (zero-padded on small graphs).
-    """
-
-    k: int = field(default=8, validator=[instance_of(int), gt(0)])
 
 
 def build_laplacian_injector(

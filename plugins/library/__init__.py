@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from framework import PluginInfo, hookimpl
 
-from .stitch import CompressionResult, StitchLearner, StitchOptions, make_stitch_learner
+from .stitch import StitchLearner, StitchOptions, make_stitch_learner
 
-__all__ = ["CompressionResult", "StitchLearner", "StitchOptions", "make_stitch_learner"]
+__all__ = ["StitchLearner", "StitchOptions", "make_stitch_learner"]
 
 
 @hookimpl

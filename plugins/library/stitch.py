@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, Sequence
 from attrs import field, frozen
 from attrs.validators import ge, gt, instance_of
 
-from framework import FrameworkError, Program, ProgramError, size
+from framework import FrameworkError, LibraryResult, Program, ProgramError, size
 
 from .inventions import Abstraction, translate
 from .sexpr import to_sexpr
 
 if TYPE_CHECKING:
-    from framework import Grammar, Production
+    from framework import Grammar
 
 
 @frozen
@@ -53,31 +53,13 @@ class StitchOptions:
     allow_single_task: bool = field(default=False, validator=instance_of(bool))
 
 
-@frozen
-class CompressionResult:
-    """What one library-learning step produced.
-
-    ``grammar``: the new grammar version (the input grammar itself when
-    nothing was learned). ``programs``: the inputs rewritten with the new
-    inventions, same order. ``inventions``: the new productions.
-    ``ratio``: total stitch cost of the inputs over that of the rewritten
-    programs (stitch's own measure: 100 per symbol, 1 per application;
-    1.0 when nothing changed).
-    """
-
-    grammar: Grammar
-    programs: tuple[Program, ...]
-    inventions: tuple[Production, ...]
-    ratio: float
-
-
 class StitchLearner:
     """Compresses programs with stitch-core; see the module docstring."""
 
     def __init__(self, options: StitchOptions = StitchOptions()) -> None:
         self.options = options
 
-    def compress(self, grammar: Grammar, programs: Sequence[Program]) -> CompressionResult:
+    def compress(self, grammar: Grammar, programs: Sequence[Program]) -> LibraryResult:
         """Learn inventions from ``programs`` and rewrite them; meaning is preserved.
 
         Raises :class:`~framework.FrameworkError` for programs that do not
@@ -85,14 +67,14 @@ class StitchLearner:
         """
         programs = tuple(programs)
         if not programs:
-            return CompressionResult(grammar, programs, (), 1.0)
+            return LibraryResult(grammar, programs, (), 1.0)
         abstractions, rewritten = self._run(_stitch_texts(grammar, programs))
         if not abstractions:
-            return CompressionResult(grammar, programs, (), 1.0)
+            return LibraryResult(grammar, programs, (), 1.0)
         inventions, new_programs, _ = translate(grammar, abstractions, rewritten)
         new_grammar = grammar.with_inventions(inventions) if inventions else grammar
         ratio = sum(map(stitch_cost, programs)) / sum(map(stitch_cost, new_programs))
-        return CompressionResult(new_grammar, new_programs, inventions, ratio)
+        return LibraryResult(new_grammar, new_programs, inventions, ratio)
 
     def _run(self, texts: list[str]) -> tuple[list[Abstraction], list[str]]:
         import stitch_core

@@ -29,7 +29,9 @@ from typing import Any, Iterator, Mapping, Sequence
 from attrs import field, frozen
 from attrs.validators import ge, gt, instance_of, le, optional
 
-from framework import MAX_SIZE_LIMIT, Grammar, HeapSearch, ProductionTable, Program, compile_table
+from framework import Grammar, Program
+from framework.dsl.heap_search import HeapSearch
+from framework.dsl.pcfg import MAX_SIZE_LIMIT, ProductionTable, compile_table
 
 
 @frozen

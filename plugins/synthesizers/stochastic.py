@@ -33,16 +33,8 @@ from typing import Iterator, Sequence
 from attrs import field, frozen
 from attrs.validators import ge, gt, instance_of, le
 
-from framework import (
-    MAX_SIZE_LIMIT,
-    Grammar,
-    ProductionTable,
-    Program,
-    ProgramError,
-    SizeTable,
-    compile_table,
-    sample_program,
-)
+from framework import Grammar, Program, ProgramError
+from framework.dsl.pcfg import MAX_SIZE_LIMIT, ProductionTable, SizeTable, compile_table, sample_program
 
 
 def _finite(_instance, attribute, value: float) -> None:

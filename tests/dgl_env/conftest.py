@@ -15,7 +15,7 @@ from conformance_data import graphs
 
 from framework import PortGraph
 from framework.plugins import build_registry
-from framework_plugins.dgl_backbones import dgl_import_error
+from framework_plugins.dgl_backbones._loader import dgl_import_error
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from framework import GraphIndex, PortGraph, UsageError
-from framework_plugins.dgl_backbones import DglGATv2Conv
+from framework_plugins.dgl_backbones.gatv2 import DglGATv2Conv
 from framework_plugins.dgl_backbones._adapter import _block_graph, block_graph
 
 NAMES = ["dgl-gine", "dgl-gcn", "dgl-gatv2", "dgl-sage"]

@@ -15,8 +15,14 @@ import pytest
 import torch
 
 from framework import Backbone, GraphIndex, PortGraph
-from framework_plugins.backbones import GATv2, GCN, GINE, SAGE
-from framework_plugins.dgl_backbones import DglGATv2, DglGCN, DglGINE, DglSAGE, from_native_gine_state
+from framework_plugins.backbones.gatv2 import GATv2
+from framework_plugins.backbones.gcn import GCN
+from framework_plugins.backbones.gine import GINE
+from framework_plugins.backbones.sage import SAGE
+from framework_plugins.dgl_backbones.gatv2 import DglGATv2
+from framework_plugins.dgl_backbones.gcn import DglGCN
+from framework_plugins.dgl_backbones.gine import DglGINE, from_native_gine_state
+from framework_plugins.dgl_backbones.sage import DglSAGE
 
 DIM, BATCH, TOL = 16, 3, 1e-9
 

@@ -12,7 +12,7 @@ import torch
 
 from framework import GSSNN, GraphIndex
 from framework.training import TrainingOptions, train
-from framework_plugins.dgl_backbones import from_native_gine_state
+from framework_plugins.dgl_backbones.gine import from_native_gine_state
 
 DIM = 16
 

@@ -77,3 +77,53 @@ def test_bad_plugin_file_in_spec_is_a_spec_problem(tmp_path, capsys):
     spec.write_text('[plugins]\npaths = ["missing.py"]\n')
     assert main(["validate", str(spec)]) == 2
     assert "plugins: cannot load plugin file 'missing.py'" in capsys.readouterr().err
+
+
+def test_option_values_are_toml_and_bare_words_strings():
+    from framework.cli.options import parse_options
+
+    assert parse_options(["iterations=3", 'name="x"', "mode=fast", "sizes=[1, 2]", "on=true",
+                          "rate=0.5", "odd=1\nb = 2", "empty="]) == {
+        "iterations": 3, "name": "x", "mode": "fast", "sizes": [1, 2], "on": True, "rate": 0.5,
+        "odd": "1\nb = 2", "empty": ""}
+
+
+@pytest.mark.parametrize("pairs, message", [
+    (["iterations"], "--option 'iterations': expected KEY=VALUE"),
+    (["=3"], "--option '=3': expected KEY=VALUE"),
+    (["a=1", "a=2"], "--option a: given twice"),
+])
+def test_malformed_options_are_usage_errors(pairs, message):
+    from framework.cli.options import parse_options
+    from framework.errors import UsageError
+
+    with pytest.raises(UsageError, match="^" + message.replace("[", r"\[")):
+        parse_options(pairs)
+
+
+def test_every_command_module_is_listed_and_wired(capsys):
+    """Each module of ``framework/cli/`` with commands is in COMMAND_MODULES, and each adds one."""
+    import pkgutil
+
+    import framework.cli as cli
+
+    listed = {module for _, module in cli.COMMAND_MODULES}
+    with_commands = {f"framework.cli.{m.name}" for m in pkgutil.iter_modules(cli.__path__)
+                     if m.name != "__main__" and hasattr(__import__(f"framework.cli.{m.name}", fromlist=["_"]), "add_commands")}
+    assert listed == with_commands
+    commands = cli.build_parser()._subparsers._group_actions[0].choices
+    assert {"run", "validate", "plugins", "report", "dsl"} <= set(commands)
+    dsl = commands["dsl"]._subparsers._group_actions[0].choices
+    assert {"eval", "check", "draw", "enumerate", "sample", "reweight", "compress"} <= set(dsl)
+    assert main(["dsl"]) == 2 and "dsl commands" in capsys.readouterr().out
+
+
+def test_building_the_parser_imports_no_torch():
+    """Command modules import their heavy parts inside the handlers: ``--help`` stays fast."""
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom framework.cli import build_parser\nbuild_parser()\n"
+              "print(sorted(m for m in ('torch', 'matplotlib', 'stitch_core') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

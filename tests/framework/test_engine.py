@@ -63,6 +63,8 @@ explore_budget = 20000
 runs = 2
 """
 
+FIXTURE_PLUGINS = Path(__file__).resolve().parents[1] / "fixtures" / "plugins"
+
 #: Artifacts that must be byte-identical between an interrupted-and-resumed run and a straight one.
 COMPARED = ("checkpoint.json", "metrics.jsonl", "summary.json", "summary.md", "spec.toml", "data.json",
             "population/g0.jsonl", "population/g1.jsonl", "grammars/g0.lark", "grammars/g1.lark")
@@ -147,8 +149,15 @@ def test_a_failing_candidate_is_marked_and_the_run_goes_on(tmp_path):
     spec.write_text(spec.read_text().replace("[training]\n", "[training]\nlr = 1e300\n"))
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
-    failed = [row for row in rows if row["type"] == "candidate" and row["scores"]["failed"]]
-    assert failed and all(row["scores"]["failed"] for row in failed)
+    trained = [row for row in rows if row["type"] in ("baseline", "candidate")]
+    assert len(trained) == 2 + 4 + 2  # the baseline, generation 0's four, generation 1's two new ones
+    for row in trained:
+        scores = row["scores"] if row["type"] == "candidate" else row  # baseline rows are flat
+        assert scores["failed"].startswith("loss became"), row
+        assert scores["eval_accuracy"] is None, row
+    for g in (0, 1):
+        population = [json.loads(line) for line in (tmp_path / "run" / "population" / f"g{g}.jsonl").open()]
+        assert population and all(m["scores"]["failed"] and m["selection"] is None for m in population)
 
 
 def _checkpoints_seen(run_dir: Path) -> int:
@@ -161,11 +170,8 @@ def _checkpoints_seen(run_dir: Path) -> int:
     return len(state["baseline"]) + len(trained) + 100 * state["generation"]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("kill_after", [1, 3, 104])
-def test_killed_and_resumed_run_ends_with_identical_artifacts(tmp_path, straight_run, kill_after):
-    spec = _spec(tmp_path)
-    run_dir = tmp_path / "run"
+def _kill_and_resume(spec: Path, run_dir: Path, kill_after: int) -> None:
+    """Start a run, SIGKILL it once the checkpoint holds ``kill_after`` trained networks, resume it."""
     command = [sys.executable, "-m", "framework.cli", "run", str(spec), "--out", str(run_dir)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
@@ -175,8 +181,32 @@ def test_killed_and_resumed_run_ends_with_identical_artifacts(tmp_path, straight
     assert process.wait() == -signal.SIGKILL, "the run finished before it could be killed"
     assert read_json(run_dir / "checkpoint.json")["phase"] != "done"
     assert main(["run", str(spec), "--out", str(run_dir), "--resume"]) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_after", [1, 3, 104])
+def test_killed_and_resumed_run_ends_with_identical_artifacts(tmp_path, straight_run, kill_after):
+    _kill_and_resume(_spec(tmp_path), tmp_path / "run", kill_after)
     for name in COMPARED:
-        assert (run_dir / name).read_bytes() == (straight_run / name).read_bytes(), name
+        assert (tmp_path / "run" / name).read_bytes() == (straight_run / name).read_bytes(), name
+
+
+def _fixed_grammar_spec(tmp_path: Path) -> Path:
+    """Library learning and re-weighting off: every generation explores in one grammar, so the
+    enumerative synthesizer's saved position is all that tells generation 1 where to go on."""
+    spec = _spec(tmp_path)
+    spec.write_text(spec.read_text().replace("iterations = 2", "enabled = false\nreweight = false"))
+    return spec
+
+
+@pytest.mark.slow
+def test_a_resumed_run_restores_the_synthesizers(tmp_path):
+    straight = tmp_path / "straight"
+    assert main(["run", str(_fixed_grammar_spec(tmp_path)), "--out", str(straight)]) == 0
+    assert (straight / "grammars" / "g0.lark").read_text() == (straight / "grammars" / "g1.lark").read_text()
+    _kill_and_resume(_fixed_grammar_spec(tmp_path), tmp_path / "run", kill_after=3)  # in generation 0's training
+    for name in COMPARED:
+        assert (tmp_path / "run" / name).read_bytes() == (straight / name).read_bytes(), name
 
 
 def test_selector_needing_an_empty_split_stops_before_any_work(tmp_path, capsys):
@@ -215,3 +245,104 @@ def test_initial_programs_are_offered_first_and_a_bad_one_stops_the_run(tmp_path
     assert main(["run", str(spec), "--out", str(tmp_path / "bad")]) == 2
     assert "population.initial[0]:" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def recorded_run(tmp_path_factory):
+    """A run with ``population.repeats = 2`` whose executor and reporter (a fixture plugin)
+    record every training and every event."""
+    tmp = tmp_path_factory.mktemp("recorded")
+    os.environ.setdefault("FRAMEWORK_CACHE", str(tmp / "cache"))
+    spec = _spec(tmp)
+    spec.write_text(spec.read_text().replace("keep = 2\n", "keep = 2\nrepeats = 2\n")
+                    + f'\n[executor]\nplugin = "recording"\nlog = "{tmp / "trainings.jsonl"}"\n'
+                    + f'\n[plugins]\npaths = ["{FIXTURE_PLUGINS / "recording.py"}"]\n')
+    assert main(["run", str(spec), "--out", str(tmp / "run")]) == 0
+    return tmp / "run", _rows(tmp / "trainings.jsonl")
+
+
+def test_repeated_trainings_are_averaged(recorded_run):
+    run_dir, trainings = recorded_run
+    by_key: dict[str, list[dict]] = {}
+    for row in trainings:
+        by_key.setdefault(row["key"], []).append(row)
+    candidates = [row for row in _rows(run_dir / "metrics.jsonl") if row["type"] == "candidate"]
+    assert candidates
+    for row in candidates:
+        repeats = by_key[row["id"]]
+        assert len(repeats) == 2 and repeats[0]["seed"] != repeats[1]["seed"]
+        assert row["scores"]["repeats"] == 2
+        for name in ("train_accuracy", "select_accuracy", "eval_accuracy", "final_loss"):
+            mean = (repeats[0]["scores"][name] + repeats[1]["scores"][name]) / 2
+            assert row["scores"][name] == pytest.approx(mean), (row["id"], name)
+    assert any(r[0]["scores"]["final_loss"] != r[1]["scores"]["final_loss"] for r in by_key.values() if len(r) == 2)
+
+
+def test_reporters_hear_every_generation_and_report_makes_them_hear_it_again(recorded_run, capsys):
+    run_dir, _ = recorded_run
+    heard = run_dir / "heard.jsonl"
+    during_the_run = _rows(heard)
+    assert during_the_run == [{"event": "generation_end", "generation": 0},
+                              {"event": "generation_end", "generation": 1},
+                              {"event": "run_end", "baseline": 2}]
+    heard.unlink()
+    (run_dir / "plots" / "g1.png").unlink()
+    for drawing in (run_dir / "drawings" / "g0").glob("*.svg"):
+        drawing.unlink()
+    assert main(["report", str(run_dir)]) == 0
+    assert _rows(heard) == during_the_run
+    assert (run_dir / "plots" / "g1.png").is_file()
+    population = _rows(run_dir / "population" / "g0.jsonl")
+    assert sorted(p.name for p in (run_dir / "drawings" / "g0").glob("*.svg")) == sorted(
+        f"{m['id']}.svg" for m in population if m["kept"])
+
+
+def test_a_library_result_that_changes_a_meaning_is_refused(tmp_path, capsys, monkeypatch):
+    # stitch's result with the rewritten programs swapped: each now builds another survivor's
+    # graph. The engine must refuse it and keep the grammar and the programs as they were.
+    from attrs import evolve
+
+    from framework_plugins.library.stitch import StitchLearner
+
+    compress = StitchLearner.compress
+
+    def swapped(self, grammar, programs):
+        result = compress(self, grammar, programs)
+        return evolve(result, programs=[*result.programs[1:], result.programs[0]])
+
+    monkeypatch.setattr(StitchLearner, "compress", swapped)
+    spec = _spec(tmp_path)
+    spec.write_text(spec.read_text().replace("generations = 2", "generations = 2\n").replace("runs = 2", "runs = 0"))
+    assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
+    assert "the library learner changed the meaning of" in capsys.readouterr().err
+    state = read_json(tmp_path / "run" / "checkpoint.json")
+    record = state["history"][0]
+    assert "the library learner changed the meaning of" in record["library_error"]
+    assert record["inventions"] == [] and record["compression_ratio"] is None
+    assert "inv_" not in (tmp_path / "run" / "grammars" / "g1.lark").read_text()
+
+
+def test_outputs_discarded_earlier_are_not_explored_again(tmp_path):
+    # The same six programs (six distinct graphs) every generation: generation 0 trains the
+    # first four and drops two; generation 1 must skip those two and take the last two.
+    programs = ["(push (add (connect identity)))", "(push (add (next_port (connect identity))))",
+                "(push (add (prev_port (connect identity))))", "(push (add (connect (next_port (connect identity)))))",
+                "(push (add (next_port (next_port (connect identity)))))",
+                "(push (add (connect (prev_port (connect identity)))))"]
+    spec = _spec(tmp_path)
+    text = spec.read_text()
+    synthesizers = text[text.index("[[synthesizers]]"):text.index("[library]")]
+    spec.write_text(text.replace(synthesizers, f'[[synthesizers]]\nplugin = "fixed"\nprograms = {json.dumps(programs)}\n\n')
+                    .replace("iterations = 2", "enabled = false").replace("runs = 2", "runs = 0")
+                    + f'\n[plugins]\npaths = ["{FIXTURE_PLUGINS / "recording.py"}"]\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
+    g0 = _rows(tmp_path / "run" / "population" / "g0.jsonl")
+    g1 = _rows(tmp_path / "run" / "population" / "g1.jsonl")
+    assert sorted(m["program"] for m in g0) == sorted(programs[:4])
+    assert sorted(m["program"] for m in g1 if m["generation"] == 1) == sorted(programs[4:])
+    explored = read_json(tmp_path / "run" / "checkpoint.json")["history"][1]["explored"]
+    assert explored["duplicates"] == 2 and explored["new"] == 2

@@ -7,7 +7,9 @@ import random
 import pytest
 from attrs import frozen
 
-from framework import Grammar, Program, Rejection, explore, mass, reweight
+from framework import Grammar, Program, Rejection, mass
+from framework.dsl.pcfg import reweight
+from framework.explore import explore
 from framework_plugins.graph_domain import GraphDomain, GraphDomainOptions
 from framework_plugins.synthesizers import (
     EnumerativeOptions,
@@ -88,6 +90,22 @@ def test_a_smaller_equivalent_program_replaces_a_member_only_when_asked():
     kept = explore(DOMAIN, GRAPH, [("list", synthesizer)], [big], want=5, rng=random.Random(0),
                    budget=10, replace_smaller=False)
     assert kept.replacements == () and kept.stats.duplicates == 2
+
+
+def test_an_equivalent_program_of_equal_mass_replaces_nothing():
+    big = member("(next_port (prev_port (push (add (connect identity)))))")  # mass 6
+    same_mass = ["(prev_port (next_port (push (add (connect identity)))))",
+                 "(push (add (next_port (prev_port (connect identity)))))"]
+    assert all(mass(GRAPH.parse(t), GRAPH) == 6 for t in same_mass)
+    result = explore(DOMAIN, GRAPH, [("list", FixedList(same_mass))], [big], want=5, rng=random.Random(0),
+                     budget=10)
+    assert result.found == () and result.replacements == ()
+    assert result.stats.duplicates == 2
+    check_counts(result)
+    # ... and among new programs: the first find of mass 6 stays
+    found = explore(DOMAIN, GRAPH, [("list", FixedList([big_text := GRAPH.print(big.program), *same_mass]))], [],
+                    want=5, rng=random.Random(0), budget=10)
+    assert [GRAPH.print(f.program) for f in found.found] == [big_text]
 
 
 def test_a_smaller_equivalent_program_replaces_an_earlier_find():

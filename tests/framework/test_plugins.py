@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import pytest
 from attrs import frozen
 
-from framework import KINDS, PluginError, PluginInfo, UnknownPluginError
-from framework.plugins import build_plugin_manager, build_registry, load_only_from_env
+from framework import KINDS, LazyFactory, PluginError, PluginInfo, Plugins, UnknownPluginError
+from framework.plugins import build_plugin_manager, build_plugins, build_registry, load_only_from_env
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_builtins_come_from_the_entry_point_group():
@@ -101,3 +110,65 @@ def test_tracing_prints_hook_calls(monkeypatch, capsys):
     pm = build_plugin_manager()
     pm.hook.register_selectors()
     assert "register_selectors" in capsys.readouterr().err
+
+
+def test_a_lazy_factory_imports_its_module_on_the_first_call_only(tmp_path, monkeypatch):
+    (tmp_path / "lazy_target_xyz.py").write_text("def build(options, n):\n    return ('built', options, n)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    factory = LazyFactory("lazy_target_xyz:build")
+    assert "lazy_target_xyz" not in sys.modules
+    assert factory("options", 3) == ("built", "options", 3)
+    assert "lazy_target_xyz" in sys.modules
+    with pytest.raises(ValueError, match="package.module:function"):
+        LazyFactory("lazy_target_xyz.build")
+
+
+def test_listing_plugins_and_validating_a_spec_do_not_import_torch():
+    """Options live in torch-free modules and torch code is built lazily: both commands stay cheap."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from framework.plugins import build_registry
+        from framework.spec import load_spec
+        from framework.cli import main
+
+        registry = build_registry()
+        spec, plugins = load_spec("examples/paper.toml")
+        assert len(plugins.registry.all()) == len(registry.all()) > 0
+        assert main(["plugins", "--json"]) == 0
+        assert main(["validate", "examples/paper.toml"]) == 0
+        heavy = sorted(m for m in ("torch", "dgl", "stitch_core", "matplotlib") if m in sys.modules)
+        print("imported:", heavy)
+        """
+    )
+    env = {**os.environ}
+    env.pop("FRAMEWORK_LOAD_PLUGINS", None)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "imported: []"
+
+
+def test_plugins_carry_the_hook_relay_and_a_registry_alone_gets_a_silent_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("FRAMEWORK_LOAD_PLUGINS", "")
+    (tmp_path / "listener.py").write_text(
+        "from framework import hookimpl\n"
+        "heard = []\n"
+        "@hookimpl\n"
+        "def on_run_end(event):\n"
+        "    heard.append(event)\n"
+    )
+    plugins = build_plugins(paths=["listener.py"], base_dir=tmp_path)
+    plugins.hook.on_run_end(event="the end")
+    (listener,) = [impl.plugin for impl in plugins.hook.on_run_end.get_hookimpls()]
+    assert listener.heard == ["the end"]
+    silent = Plugins(plugins.registry)
+    assert silent.hook.on_run_end(event="the end") == [] and listener.heard == ["the end"]
+
+
+def test_every_builtin_lazy_factory_names_a_function_that_exists():
+    """A misspelt target would only fail when a run builds the plugin; resolve them all here."""
+    lazy = [r.info for r in build_registry().all() if isinstance(r.info.factory, LazyFactory)]
+    assert {info.kind for info in lazy} >= {"encoder", "injector", "backbone"}
+    for info in lazy:
+        module, _, name = info.factory.target.partition(":")
+        assert callable(getattr(importlib.import_module(module), name, None)), info.factory.target

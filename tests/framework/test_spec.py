@@ -9,12 +9,11 @@ from attrs import field, frozen
 from attrs.validators import gt
 from hypothesis import given
 
-from framework import KINDS, PluginInfo
+from framework import KINDS, PluginInfo, Plugins, build_plugin
 from framework._registry import Registered, Registry
 from framework.spec import (
     Spec,
     SpecError,
-    instantiate,
     load_spec,
     spec_to_toml,
     structure_spec,
@@ -42,7 +41,7 @@ def _registry() -> Registry:
 def _load(tmp_path, text: str):
     path = tmp_path / "spec.toml"
     path.write_text(text)
-    return load_spec(path, registry=_registry())
+    return load_spec(path, Plugins(_registry()))
 
 
 def _problems(tmp_path, text: str) -> list[str]:
@@ -114,10 +113,24 @@ def test_plugin_problems_reported_beside_shape_problems_in_the_same_table(tmp_pa
     ]
 
 
-def test_instantiate_structures_options(tmp_path):
-    spec, registry = _load(tmp_path, "[model]\nencoder = {plugin = 'cnn', depth = 5}")
-    options, extra = instantiate(registry, spec.model.encoder, "x")
+def test_build_plugin_structures_options_and_passes_the_factory_arguments(tmp_path):
+    spec, plugins = _load(tmp_path, "[model]\nencoder = {plugin = 'cnn', depth = 5}")
+    encoder = spec.model.encoder
+    options, extra = build_plugin(plugins.registry, encoder.kind, encoder.plugin, encoder.options, "x")
     assert options == DepthOptions(5) and extra == "x"
+
+
+def test_build_plugin_reports_option_problems_under_the_given_path():
+    with pytest.raises(SpecError) as info:
+        build_plugin(_registry(), "encoder", "cnn", {"depth": "deep", "width": 3}, "x", path="model.encoder")
+    assert info.value.source == "encoder plugin 'cnn'"
+    assert info.value.problems == [
+        'model.encoder.depth: expected an integer, got "deep"',
+        "model.encoder.width: unknown key (did you mean 'depth'?)",
+    ]
+    with pytest.raises(SpecError) as info:
+        build_plugin(_registry(), "encoder", "cnn", {"depth": 0})
+    assert info.value.problems == ["depth: 'depth' must be > 0: 0"]
 
 
 def test_toml_syntax_error_has_line_and_column(tmp_path):
@@ -127,7 +140,7 @@ def test_toml_syntax_error_has_line_and_column(tmp_path):
 
 def test_missing_file(tmp_path):
     with pytest.raises(Exception, match="cannot read spec"):
-        load_spec(tmp_path / "missing.toml", registry=_registry())
+        load_spec(tmp_path / "missing.toml", Plugins(_registry()))
 
 
 def test_selector_string_shorthand(tmp_path):
@@ -143,12 +156,10 @@ def test_any_spec_round_trips(spec):
 
 
 def test_plugin_validator_errors_carry_the_option_path(tmp_path):
-    from framework.plugins import build_registry
-
     path = tmp_path / "spec.toml"
     path.write_text("[task]\nplugin = 'synthetic'\npattern = 'diagonal'\n")
     with pytest.raises(SpecError) as info:
-        load_spec(path, registry=build_registry())
+        load_spec(path)
     assert info.value.problems == [
         "task.pattern: unknown synthetic pattern 'diagonal'; valid patterns: left_half, orientation"
     ]

@@ -5,16 +5,9 @@ import pytest
 import torch
 from rich.console import Console
 
-from framework import (
-    GSSNN,
-    GraphIndex,
-    TrainingOptions,
-    TrainingProgress,
-    UsageError,
-    resolve_device,
-    seed_everything,
-    train,
-)
+from framework import GSSNN, GraphIndex, TrainingOptions, UsageError, seed_everything, train
+from framework.nn.progress import TrainingProgress
+from framework.training import resolve_device
 from framework.nn.testing import example_graphs
 from framework.task import Split, TaskData
 from framework.training import binary_scores
@@ -128,3 +121,24 @@ def test_resolve_device():
     if not torch.cuda.is_available():
         with pytest.raises(UsageError, match="CUDA is not available"):
             resolve_device("cuda")
+
+
+def test_the_plateau_scheduler_is_stepped_on_every_batch_loss(monkeypatch):
+    stepped: list[tuple[float, list[float]]] = []
+    step = torch.optim.lr_scheduler.ReduceLROnPlateau.step
+
+    def recording_step(self, metric, *args, **kwargs):
+        step(self, metric, *args, **kwargs)
+        stepped.append((metric, [group["lr"] for group in self.optimizer.param_groups]))
+
+    monkeypatch.setattr(torch.optim.lr_scheduler.ReduceLROnPlateau, "step", recording_step)
+    options = TrainingOptions(epochs=3, batch_size=8, lr=1e-2, plateau_patience=0, plateau_factor=0.5)
+    plateau = train(gssnn(2), separable(), options, device=CPU, seed=3)
+    assert len(stepped) == 3 * 4  # 32 training examples in batches of 8, three epochs
+    assert all(math.isfinite(loss) for loss, _ in stepped)
+    lrs = [lr for _, (lr, *_) in stepped]
+    assert lrs[-1] < 1e-2 and lrs == sorted(lrs, reverse=True)  # patience 0: every worse loss halves it
+    stepped.clear()
+    unscheduled = train(gssnn(2), separable(), TrainingOptions(epochs=3, batch_size=8, lr=1e-2, scheduler="none"),
+                        device=CPU, seed=3)
+    assert stepped == [] and unscheduled.epoch_losses != plateau.epoch_losses

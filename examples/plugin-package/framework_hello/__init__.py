@@ -23,6 +23,8 @@ class LowestLossOptions:
 class LowestLoss:
     """Score = minus the final training loss: higher is better, as for every selector."""
 
+    requires_splits = ()  # reads training figures only
+
     def __init__(self, options: LowestLossOptions) -> None:
         self.options = options
 

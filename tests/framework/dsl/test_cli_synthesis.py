@@ -9,8 +9,10 @@ import math
 
 import pytest
 
-from framework import Grammar, HeapSearch, UsageError, compile_table, reweight
-from framework.dsl import cli_synthesis
+from framework import Grammar, UsageError
+from framework.cli import synthesis as cli_synthesis
+from framework.dsl.heap_search import HeapSearch
+from framework.dsl.pcfg import compile_table, reweight
 from framework.dsl.grammar import grammars_dir
 
 GRAPH_FILE = str(grammars_dir() / "graph.lark")

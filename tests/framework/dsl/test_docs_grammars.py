@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from framework import Program, Rejection, size
-from framework.dsl.grammar import GENERATED_MARK, grammars_dir
+from framework.dsl.grammar import grammars_dir
+from framework.dsl.version_file import GENERATED_MARK
 from framework.dsl.sexp import read_program
-from framework.plugins import build_registry
+from framework.plugins import build_plugin, build_registry
 
 HERE = Path(__file__).resolve().parent
 DOC = (HERE.parents[2] / "docs" / "grammars.md").read_text()
@@ -38,8 +39,7 @@ def test_the_version_encoding_in_the_docs_matches_the_writer():
 def arith_domain(monkeypatch):
     monkeypatch.setenv("FRAMEWORK_LOAD_PLUGINS", "")  # no entry points: just the example file
     registry = build_registry(paths=[HERE / "arith_domain.py"])
-    entry = registry.get("domain", "arith")
-    return entry.info.factory(entry.info.options())
+    return build_plugin(registry, "domain", "arith")
 
 
 def test_the_example_domain_evaluates(arith_domain):

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from framework import Production
-from framework.dsl.cli import add_commands
+from framework.cli.dsl import add_commands
 from framework.dsl.sexp import read_program
 
 

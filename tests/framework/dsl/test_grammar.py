@@ -7,7 +7,7 @@ import math
 import pytest
 
 from framework import Grammar, GrammarError, Production, Program, ProgramError, ProgramSyntaxError
-from framework.dsl.grammar import GENERATED_MARK
+from framework.dsl.version_file import GENERATED_MARK
 from framework.dsl.sexp import read_program
 
 GRAPH_PRODUCTIONS = ("identity", "next_port", "prev_port", "move", "add", "push", "pop",

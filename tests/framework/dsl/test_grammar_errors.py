@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from framework import Grammar, GrammarError
-from framework.dsl.grammar import GENERATED_MARK
+from framework.dsl.version_file import GENERATED_MARK
 
 FOOTER = "%import common.WS\n%ignore WS\n"
 

@@ -12,19 +12,13 @@ import textwrap
 
 import pytest
 
-from framework import UsageError
+from framework import GATv2Options, GCNOptions, GINEOptions, SAGEOptions, UsageError
 from framework.plugins import build_registry
-from framework_plugins.dgl_backbones import (
-    GATv2Options,
-    GCNOptions,
-    GINEOptions,
-    SAGEOptions,
-    build_dgl_gatv2,
-    build_dgl_gcn,
-    build_dgl_gine,
-    build_dgl_sage,
-    dgl_import_error,
-)
+from framework_plugins.dgl_backbones._loader import dgl_import_error
+from framework_plugins.dgl_backbones.gatv2 import build_dgl_gatv2
+from framework_plugins.dgl_backbones.gcn import build_dgl_gcn
+from framework_plugins.dgl_backbones.gine import build_dgl_gine
+from framework_plugins.dgl_backbones.sage import build_dgl_sage
 
 BUILDERS = {
     "dgl-gine": (build_dgl_gine, GINEOptions),

@@ -55,7 +55,7 @@ def test_options_and_stdin(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(PROGRAMS) + "\n"))
     out = tmp_path / "g.lark"
-    argv = ["dsl", "compress", "--out", str(out), "--iterations", "1", "--max-arity", "0"]
+    argv = ["dsl", "compress", "--out", str(out), "--option", "iterations=1", "--option", "max_arity=0"]
     assert cli.main(argv) == 0
     grammar = Grammar.load(out)
     assert len(grammar.inventions) == 1 and grammar.inventions[0].arity == 0
@@ -68,7 +68,7 @@ def test_errors_name_the_line_and_exit_2(tmp_path, capsys):
     assert cli.main(["dsl", "compress", "--out", str(out), str(bad)]) == 2
     assert f"{bad}:2:" in capsys.readouterr().err
     assert not out.exists()
-    assert cli.main(["dsl", "compress", "--out", str(out), "--iterations", "0", str(bad)]) == 2
+    assert cli.main(["dsl", "compress", "--out", str(out), "--option", "iterations=0", str(bad)]) == 2
 
 
 def test_seed_lambda_syntax_in(tmp_path, capsys):
@@ -83,3 +83,18 @@ def test_seed_lambda_syntax_in(tmp_path, capsys):
     grammar = Grammar.load(out)
     rewritten = [grammar.parse(line) for line in capsys.readouterr().out.splitlines()]
     assert [grammar.expand(p) for p in rewritten] == [GRAPH.parse(r["program"]) for r in records]
+
+
+def test_option_errors_read_as_in_a_spec(tmp_path, programs_file, capsys):
+    out = tmp_path / "g.lark"
+    argv = ["dsl", "compress", "--out", str(out), str(programs_file)]
+    assert cli.main([*argv, "--option", "iterations=x", "--option", "max_arty=1"]) == 2
+    err = capsys.readouterr().err
+    assert "library_learner plugin 'stitch'" in err
+    assert '--option iterations: expected an integer, got "x"' in err
+    assert "--option max_arty: unknown key (did you mean 'max_arity'?)" in err
+    assert cli.main([*argv, "--option", 'iterations="3"']) == 2  # a TOML string is not an integer
+    assert '--option iterations: expected an integer, got "3"' in capsys.readouterr().err
+    assert cli.main([*argv, "--learner", "nope"]) == 2
+    assert "unknown library_learner plugin 'nope'; available: stitch" in capsys.readouterr().err
+    assert not out.exists()

@@ -7,11 +7,11 @@ import pytest
 import stitch_core
 from conformance_data import records as conformance_records
 
-from framework import FrameworkError, Grammar, PortGraph, ProgramError, hole
+from framework import FrameworkError, Grammar, LibraryResult, PortGraph, ProgramError, hole
 from framework import Program as P
-from framework.plugins import build_registry
+from framework.plugins import build_plugin, build_registry
 from framework_plugins.graph_domain import GraphDomain
-from framework_plugins.library import CompressionResult, StitchLearner, StitchOptions
+from framework_plugins.library import StitchLearner, StitchOptions
 from framework_plugins.library.inventions import Abstraction, _Alias, _Inline, translate
 from framework_plugins.library.stitch import stitch_cost
 
@@ -31,11 +31,11 @@ def corpus(records) -> list[P]:
 
 
 @pytest.fixture(scope="module")
-def compressed(corpus) -> CompressionResult:
+def compressed(corpus) -> LibraryResult:
     return StitchLearner().compress(GRAPH, corpus)
 
 
-def check_preserves(before: Grammar, programs, result: CompressionResult) -> None:
+def check_preserves(before: Grammar, programs, result: LibraryResult) -> None:
     """Rewritten programs expand to the originals, and every invention is typed as the grammar infers."""
     assert len(result.programs) == len(programs)
     for original, rewritten in zip(programs, result.programs):
@@ -49,9 +49,9 @@ def check_preserves(before: Grammar, programs, result: CompressionResult) -> Non
 
 def test_registered_through_the_entry_point(monkeypatch):
     monkeypatch.setenv("FRAMEWORK_LOAD_PLUGINS", "library")  # not the neural plugins (torch)
-    info = build_registry().get("library_learner", "stitch").info
-    assert info.options is StitchOptions
-    learner = info.factory(info.options(iterations=2, max_arity=1))
+    registry = build_registry()
+    assert registry.get("library_learner", "stitch").info.options is StitchOptions
+    learner = build_plugin(registry, "library_learner", "stitch", {"iterations": 2, "max_arity": 1})
     assert isinstance(learner, StitchLearner) and learner.options.max_arity == 1
 
 
@@ -125,7 +125,7 @@ def test_rediscovery_with_permuted_arguments():
 
 def test_nothing_to_learn_leaves_everything_unchanged():
     learner = StitchLearner()
-    assert learner.compress(GRAPH, []) == CompressionResult(GRAPH, (), (), 1.0)
+    assert learner.compress(GRAPH, []) == LibraryResult(GRAPH, (), (), 1.0)
     single = (GRAPH.parse("(push (add (connect (push (add (connect identity))))))"),)
     result = learner.compress(GRAPH, single)  # one program: nothing is used by two tasks
     assert result.grammar is GRAPH and result.programs == single and result.ratio == 1.0

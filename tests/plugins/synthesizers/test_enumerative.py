@@ -7,8 +7,10 @@ import random
 
 import pytest
 
-from framework import Grammar, HeapSearch, compile_table
-from framework.plugins import build_registry
+from framework import Grammar
+from framework.dsl.heap_search import HeapSearch
+from framework.dsl.pcfg import compile_table
+from framework.plugins import build_plugin, build_registry
 from framework_plugins.synthesizers import EnumerativeOptions, EnumerativeSynthesizer
 
 GRAPH = Grammar.load_builtin("graph")
@@ -28,7 +30,7 @@ def test_both_synthesizers_are_registered_with_their_options(monkeypatch):
     assert {"enumerative", "stochastic"} <= set(registry.names("synthesizer"))
     info = registry.get("synthesizer", "enumerative").info
     assert info.options is EnumerativeOptions
-    synthesizer = info.factory(info.options())
+    synthesizer = build_plugin(registry, "synthesizer", "enumerative")
     assert flatten(synthesizer.propose(GRAPH, [], 5, random.Random(0))) == heap_order(GRAPH, 5)
 
 

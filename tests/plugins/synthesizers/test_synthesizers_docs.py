@@ -10,7 +10,8 @@ from pathlib import Path
 import attrs
 import pytest
 
-from framework import Grammar, PluginInfo, Program, explore
+from framework import Grammar, PluginInfo, Program
+from framework.explore import explore
 from framework_plugins.graph_domain import GraphDomain, GraphDomainOptions
 from framework_plugins.synthesizers import EnumerativeOptions, StochasticOptions
 

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import torch
 
-from framework import UsageError, class_balance
-from framework.spec import SpecError, TaskChoice, plugin_options
+from framework import UsageError, class_balance, plugin_options
+from framework.spec import SpecError
 from framework_plugins.tasks import RavenOptions, RavenTask, raven_generate
 from framework_plugins.tasks.raven import cache_path, generation_settings, load_puzzles
 from framework_plugins.tasks.raven_generate import BACKGROUNDS, MATRIX_TYPES, GenerationSettings, generate
@@ -285,7 +285,7 @@ def test_registered_through_the_entry_point(registry):
 
 def test_options_structure_from_the_spec_table(registry):
     table = {"target": "progression_number", "train": 64, "workers": 2, "matrix_types": {"ONE_SHAPE": 2}}
-    options = plugin_options(registry, TaskChoice(plugin="raven", options=table))
+    options = plugin_options(registry, "task", "raven", table)
     assert options == RavenOptions(target="progression_number", train=64, workers=2, matrix_types={"ONE_SHAPE": 2.0})
 
 
@@ -299,7 +299,7 @@ def test_options_structure_from_the_spec_table(registry):
 )
 def test_spec_errors_name_the_key(registry, table, message):
     with pytest.raises(SpecError) as info:
-        plugin_options(registry, TaskChoice(plugin="raven", options=table))
+        plugin_options(registry, "task", "raven", table)
     assert message in str(info.value)
 
 

@@ -128,14 +128,13 @@ def test_left_half_is_learnt_by_a_gssnn_head(tmp_path, one_thread, monkeypatch):
     """The quickstart's network (mlp encoder, gssnn injector, gine, dim 32) in its 32 steps."""
     from framework import GSSNN, GraphIndex, TrainingOptions, train
     from framework.nn.testing import port_graph
-    from framework.plugins import build_registry
+    from framework.plugins import build_plugin, build_registry
 
     monkeypatch.setenv("FRAMEWORK_LOAD_PLUGINS", "encoders,injectors,backbones")
     registry = build_registry()
 
     def build(kind, name, *args):
-        info = registry.get(kind, name).info
-        return info.factory(info.options(), *args)
+        return build_plugin(registry, kind, name, {}, *args)
 
     data = SyntheticTask(SyntheticOptions()).load(tmp_path, 0)
     for seed in (0, 1):

@@ -1,8 +1,7 @@
-"""The ``framework dsl`` commands that the DSL core owns: ``eval``, ``check``, ``draw``.
+"""``framework dsl eval``, ``check`` and ``draw``: programs to graphs, grammar files checked.
 
-``framework/cli.py`` calls :func:`add_commands` with the ``dsl`` group's
-subparsers. Each handler is ``(args) -> exit code``; a FrameworkError raised
-here is printed by the top-level ``main`` without a traceback.
+Each handler is ``(args) -> exit code``; a FrameworkError raised here is
+printed by :func:`framework.cli.main` without a traceback.
 
 ``eval`` writes one JSON line per program (the output graph in the seed's
 JSON form, or ``{"error": ...}``), so a whole archive can be checked with
@@ -15,25 +14,28 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, TextIO
+from typing import Any, Callable, TextIO
 
+from framework.cli.programs import (
+    domain_and_grammar,
+    grammar_arguments,
+    input_lines,
+    positioned,
+    program_reader,
+    programs_argument,
+)
 from framework.dsl.errors import ProgramError, ProgramSyntaxError
 from framework.dsl.grammar import Grammar
+from framework.dsl.program import Program
 from framework.errors import FrameworkError, UsageError
-
-if TYPE_CHECKING:
-    from framework.dsl.program import Program
-
-SYNTAXES = ("sexp", "original")
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Add ``eval``, ``check`` and ``draw`` to the ``framework dsl`` group."""
     evaluate = subparsers.add_parser(
         "eval", help="evaluate programs (one per line) and print one JSON line each")
-    domain_arguments(evaluate)
-    evaluate.add_argument("programs", nargs="?", default="-",
-                          help="file of programs, one per line (default: stdin)")
+    grammar_arguments(evaluate)
+    programs_argument(evaluate)
     evaluate.set_defaults(handler=_eval)
 
     check = subparsers.add_parser("check", help="validate a grammar file (.lark)")
@@ -42,55 +44,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=_check)
 
     draw = subparsers.add_parser("draw", help="render a program's output graph to SVG or PNG")
-    domain_arguments(draw)
+    grammar_arguments(draw)
     draw.add_argument("program", help="the program text, or '-' to read it from stdin")
     draw.add_argument("-o", "--output", type=Path, required=True, help="OUT.svg or OUT.png")
     draw.set_defaults(handler=_draw)
-
-
-def domain_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--domain`` and ``--grammar``, shared by every ``framework dsl`` subcommand."""
-    parser.add_argument("--domain", default="graph", help="domain plugin (default: graph)")
-    parser.add_argument("--grammar", type=Path,
-                        help="grammar file (default: the domain's grammar)")
-    parser.add_argument("--syntax", choices=SYNTAXES, default="sexp",
-                        help="sexp: the grammar's own syntax; original: the seed's lambda syntax")
-
-
-def domain_and_grammar(args: argparse.Namespace) -> tuple[Any, Grammar]:
-    """The ``--domain`` plugin object and the grammar to use (``--grammar`` or the domain's)."""
-    from framework.plugins import build_registry
-
-    entry = build_registry().get("domain", args.domain)
-    domain = entry.info.factory(entry.info.options())
-    grammar = Grammar.load(args.grammar) if args.grammar else domain.grammar
-    return domain, grammar
-
-
-def program_reader(grammar: Grammar, syntax: str) -> Callable[[str, str], Program]:
-    """``read(text, source) -> Program`` for ``--syntax`` ``sexp`` (the grammar's) or ``original``."""
-    if syntax == "original":
-        from framework.dsl.lambda_import import import_original
-
-        return lambda text, source: import_original(text, grammar, source)
-    return grammar.parse
-
-
-def input_lines(name: str) -> Iterator[tuple[int, str]]:
-    """``(line number, line)`` of file ``name``, or of stdin for ``-``."""
-    if name == "-":
-        yield from enumerate(sys.stdin, start=1)
-        return
-    try:
-        with open(name, encoding="utf-8") as handle:
-            yield from enumerate(handle, start=1)
-    except OSError as error:
-        raise UsageError(f"{name}: cannot read programs: {error.strerror}") from None
-
-
-def positioned(error: ProgramSyntaxError, name: str, lineno: int) -> str:
-    """The error re-anchored at the input file's line (each program is one line)."""
-    return str(ProgramSyntaxError(error.reason, name, lineno, error.column, error.expected))
 
 
 def evaluate_line(domain: Any, grammar: Grammar, read: Callable[[str, str], Program],
@@ -149,9 +106,13 @@ def _check(args: argparse.Namespace) -> int:
 
 def _draw(args: argparse.Namespace) -> int:
     from framework.domain import Rejection
-    from framework.dsl.draw import save_drawing
+    from framework.store import write_bytes_atomic
 
     domain, grammar = domain_and_grammar(args)
+    draw = getattr(domain, "draw", None)  # optional: a domain that can draw its outputs
+    if draw is None:
+        raise UsageError(f"domain {args.domain!r} cannot draw its outputs (it has no draw method)")
+    format = args.output.suffix.lower().removeprefix(".")
     text = sys.stdin.read().strip() if args.program == "-" else args.program
     source = "<stdin>" if args.program == "-" else "<argument>"
     program = program_reader(grammar, args.syntax)(text, source)
@@ -160,6 +121,10 @@ def _draw(args: argparse.Namespace) -> int:
     if isinstance(output, Rejection):
         raise FrameworkError(f"program rejected by domain {args.domain!r}: {output.reason}"
                              + (f" ({output.detail})" if output.detail else ""))
-    save_drawing(domain.to_graph(output), args.output, title=grammar.print(program))
+    try:
+        data = draw(output, grammar.print(program), format)
+    except UsageError as exc:
+        raise UsageError(f"{args.output}: {exc}") from None
+    write_bytes_atomic(args.output, data)
     print(f"wrote {args.output}")
     return 0

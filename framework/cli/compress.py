@@ -1,11 +1,12 @@
 """``framework dsl compress``: library learning from the command line.
 
-Reads programs (one per line, a file or stdin), compresses them with the
-``stitch`` library learner, prints the rewritten programs (one per line, in
-the grammar's syntax) and writes the new grammar version, a self-contained
+Reads programs (one per line, a file or stdin), compresses them with a
+library learner plugin (``--learner``, default ``stitch``; its options as
+``--option key=value``), prints the rewritten programs (one per line, in the
+grammar's syntax) and writes the new grammar version, a self-contained
 ``.lark`` file that ``framework dsl eval --grammar`` reads back::
 
-    framework dsl compress --domain graph --out graph.v1.lark programs.txt
+    framework dsl compress --domain graph --out graph.v1.lark --option iterations=3 programs.txt
 
 The learner is reached through the plugin registry like any other plugin
 (core code never imports ``framework_plugins``). A summary (inventions and
@@ -19,44 +20,34 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from framework.dsl.cli import domain_and_grammar, domain_arguments
-from framework.dsl.cli_synthesis import read_programs
-from framework.errors import UsageError
+from framework.cli.options import build_with_options, option_arguments
+from framework.cli.programs import grammar_arguments, programs_argument, read_programs, resolve_grammar
 
-#: The library learner this command uses.
-LEARNER = "stitch"
+#: The library learner used when ``--learner`` is not given.
+DEFAULT_LEARNER = "stitch"
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Add ``compress`` to the ``framework dsl`` group."""
     compress = subparsers.add_parser(
-        "compress", help="learn inventions from programs (stitch) and print them rewritten")
-    domain_arguments(compress)
-    compress.add_argument("programs", nargs="?", default="-",
-                          help="file of programs, one per line (default: stdin)")
+        "compress", help="learn inventions from programs and print them rewritten")
+    grammar_arguments(compress)
+    programs_argument(compress)
     compress.add_argument("--out", type=Path, required=True,
                           help="where to write the new grammar version (.lark)")
-    compress.add_argument("--iterations", type=int,
-                          help="most inventions to learn (default: the learner's)")
-    compress.add_argument("--max-arity", type=int,
-                          help="most arguments per invention (default: the learner's)")
+    compress.add_argument("--learner", default=DEFAULT_LEARNER,
+                          help=f"library learner plugin (default: {DEFAULT_LEARNER})")
+    option_arguments(compress, "library learner")
     compress.set_defaults(handler=_compress)
 
 
 def _compress(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    from framework.plugins import build_registry
-
     out, err = out or sys.stdout, err or sys.stderr
-    _, grammar = domain_and_grammar(args)
+    # The learner first: a bad --option is reported before any program is read.
+    learner = build_with_options("library_learner", args.learner, args.option)
+    grammar = resolve_grammar(args)
     programs = read_programs(grammar, args.programs, args.syntax)
-
-    info = build_registry().get("library_learner", LEARNER).info
-    chosen = {"iterations": args.iterations, "max_arity": args.max_arity}
-    try:
-        options = info.options(**{key: value for key, value in chosen.items() if value is not None})
-    except (TypeError, ValueError) as error:
-        raise UsageError(f"{LEARNER} options: {error}") from None
-    result = info.factory(options).compress(grammar, programs)
+    result = learner.compress(grammar, programs)
 
     result.grammar.save(args.out)
     for program in result.programs:

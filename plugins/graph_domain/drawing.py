@@ -1,5 +1,8 @@
 """Drawings of port graphs: SVG written by hand (deterministic), PNG through matplotlib.
 
+The graph domain's ``draw`` (behind ``framework dsl draw``) and its reporter
+(``drawings/g<g>/<id>.svg``, every survivor after each generation) both draw here.
+
 The layout is fixed by the graph alone: nodes on a circle in creation order
 (node 0 at the top, clockwise), so two drawings of one graph are byte-equal.
 Node labels are creation ids; each edge is labelled ``id:port``. Parallel
@@ -9,12 +12,10 @@ edges between one pair of nodes bend apart so every label stays readable.
 from __future__ import annotations
 
 import math
-import os
 from html import escape
-from pathlib import Path
 
-from framework.errors import UsageError
-from framework.graph import PortGraph
+from framework import PortGraph, UsageError, hookimpl
+from framework.store import read_jsonl, write_text_atomic
 
 _SIZE = 480
 _RADIUS = 180
@@ -105,17 +106,23 @@ def _png_bytes(graph: PortGraph, title: str) -> bytes:
         plt.close(figure)
 
 
-def save_drawing(graph: PortGraph, path: str | os.PathLike, title: str = "") -> None:
-    """Write ``graph`` to ``path`` (``.svg`` or ``.png``, by suffix), atomically."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".svg":
-        data = port_graph_svg(graph, title).encode("utf-8")
-    elif suffix == ".png":
-        data = _png_bytes(graph, title)
-    else:
-        raise UsageError(f"{path}: cannot draw to {suffix or 'a file without suffix'!r}; "
-                         "valid: .svg, .png")
-    from framework.store import write_bytes_atomic  # the project's one atomic writer
+#: Drawing formats by file suffix.
+FORMATS = {"svg": lambda graph, title: port_graph_svg(graph, title).encode("utf-8"), "png": _png_bytes}
 
-    write_bytes_atomic(path, data)
+
+def drawing_bytes(graph: PortGraph, title: str = "", format: str = "svg") -> bytes:
+    """``graph`` drawn as ``format`` (``"svg"`` or ``"png"``)."""
+    draw = FORMATS.get(format)
+    if draw is None:
+        raise UsageError(f"cannot draw to {format or 'a file without suffix'!r}; valid: {', '.join(FORMATS)}")
+    return draw(graph, title)
+
+
+@hookimpl
+def on_generation_end(event):
+    """``drawings/g<g>/<id>.svg`` for every survivor of the generation."""
+    population = event.run_dir.population(event.generation)
+    for member in read_jsonl(population) if population.exists() else ():
+        if member["kept"]:
+            write_text_atomic(event.run_dir.drawing(event.generation, member["id"]),
+                              port_graph_svg(PortGraph.from_json(member["graph"]), title=member["program"]))

@@ -10,7 +10,7 @@ Each takes ``--domain NAME`` (its grammar is the default) and ``--grammar
 FILE`` (overrides it; the domain is then not loaded at all, so no plugin is
 imported). ``enumerate`` streams ``logprob<TAB>program`` lines, most probable
 first; ``sample`` prints programs, one per line, so its output pipes into
-``eval`` or ``compress``. ``compress`` lives in :mod:`framework.dsl.cli_compress`.
+``eval`` or ``compress``.
 """
 
 from __future__ import annotations
@@ -21,12 +21,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from framework.dsl.cli import SYNTAXES, input_lines, positioned, program_reader
-from framework.dsl.errors import ProgramError, ProgramSyntaxError
-from framework.dsl.grammar import Grammar
+from framework.cli.programs import grammar_arguments, programs_argument, read_programs, resolve_grammar
 from framework.dsl.heap_search import HeapSearch
 from framework.dsl.pcfg import MAX_SIZE_LIMIT, SizeTable, compile_table, reweight, sample_program
-from framework.dsl.program import Program
 from framework.errors import UsageError
 
 #: Programs ``enumerate`` builds, prints and flushes at a time.
@@ -37,14 +34,14 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Add ``enumerate``, ``sample`` and ``reweight`` to the ``framework dsl`` group."""
     enumerate_ = subparsers.add_parser(
         "enumerate", help="print programs most probable first: 'logprob<TAB>program' lines")
-    _grammar_arguments(enumerate_)
+    grammar_arguments(enumerate_, syntax=False)
     enumerate_.add_argument("--count", type=_positive, default=100, help="programs to print (default: 100)")
     enumerate_.add_argument("--max-size", type=_size, default=20,
                             help="largest program in nodes (default: 20)")
     enumerate_.set_defaults(handler=_enumerate)
 
     sample = subparsers.add_parser("sample", help="draw programs from the grammar's PCFG, one per line")
-    _grammar_arguments(sample)
+    grammar_arguments(sample, syntax=False)
     sample.add_argument("--count", type=_positive, default=10, help="programs to draw (default: 10)")
     sample.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     sample.add_argument("--temperature", type=float, default=1.0,
@@ -54,11 +51,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 
     reweighted = subparsers.add_parser(
         "reweight", help="re-estimate the PCFG from programs (one per line) and write a new grammar")
-    _grammar_arguments(reweighted)
-    reweighted.add_argument("--syntax", choices=SYNTAXES, default="sexp",
-                            help="sexp: the grammar's own syntax; original: the seed's lambda syntax")
-    reweighted.add_argument("programs", nargs="?", default="-",
-                            help="file of programs, one per line (default: stdin)")
+    grammar_arguments(reweighted)
+    programs_argument(reweighted)
     reweighted.add_argument("--out", type=Path, required=True, help="where to write the new grammar (.lark)")
     reweighted.add_argument("--smoothing", type=float, default=1.0,
                             help="pseudo-count added to every production (default: 1)")
@@ -66,11 +60,6 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                             help="bound each log-probability's distance to its type's mean, in nats "
                                  "(the seed used 0.5; default: no bound)")
     reweighted.set_defaults(handler=_reweight)
-
-
-def _grammar_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--domain", default="graph", help="domain plugin whose grammar is the default (default: graph)")
-    parser.add_argument("--grammar", type=Path, help="grammar file (overrides the domain's)")
 
 
 def _positive(text: str) -> int:
@@ -85,39 +74,6 @@ def _size(text: str) -> int:
     if not 1 <= value <= MAX_SIZE_LIMIT:
         raise argparse.ArgumentTypeError(f"must be in 1..{MAX_SIZE_LIMIT}, got {value}")
     return value
-
-
-def resolve_grammar(args: argparse.Namespace) -> Grammar:
-    """``--grammar`` when given, else the grammar of the ``--domain`` plugin."""
-    if args.grammar is not None:
-        return Grammar.load(args.grammar)
-    from framework.plugins import build_registry
-
-    info = build_registry().get("domain", args.domain).info
-    return info.factory(info.options()).grammar
-
-
-def read_programs(grammar: Grammar, name: str, syntax: str = "sexp") -> list[Program]:
-    """The programs of file ``name`` (``-``: stdin), one per line, checked against ``grammar``.
-
-    A bad line raises :class:`UsageError` naming ``file:line:col``.
-    """
-    read = program_reader(grammar, syntax)
-    source = "<stdin>" if name == "-" else name
-    programs = []
-    for lineno, line in input_lines(name):
-        text = line.strip()
-        if not text:
-            continue
-        try:
-            program = read(text, source)
-            grammar.check(program)
-        except ProgramSyntaxError as error:
-            raise UsageError(positioned(error, source, lineno)) from None
-        except ProgramError as error:
-            raise UsageError(f"{source}:{lineno}: {error}") from None
-        programs.append(program)
-    return programs
 
 
 def _enumerate(args: argparse.Namespace, out: TextIO | None = None) -> int:

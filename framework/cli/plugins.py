@@ -1,0 +1,50 @@
+"""``framework plugins``: the plugins available, as a table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from framework.cli.console import stdout
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Add ``plugins``."""
+    plugins = commands.add_parser("plugins", help="list the available plugins")
+    plugins.add_argument("--spec", type=Path, help="also load the plugins this spec lists")
+    plugins.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    plugins.set_defaults(handler=_plugins)
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from framework.plugins import build_registry
+    from framework.spec import load_spec
+
+    if args.spec:
+        registry = load_spec(args.spec)[1].registry
+    else:
+        registry = build_registry()
+    rows = [
+        {
+            "kind": r.info.kind,
+            "name": r.info.name,
+            "source": r.source,
+            "package": r.package,
+            "version": r.version,
+            "summary": r.info.summary,
+        }
+        for r in registry.all()
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = Table(title="framework plugins")
+    for column in ("kind", "name", "source", "version", "summary"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["kind"], row["name"], row["source"], f"{row['package']} {row['version']}".strip(), row["summary"])
+    stdout.print(table)
+    return 0

@@ -1,0 +1,106 @@
+"""What the ``framework dsl`` commands share: choosing the grammar, reading programs.
+
+``--domain NAME`` names a domain plugin whose grammar is the default;
+``--grammar FILE`` overrides it (commands that need no domain then load no
+plugin at all); ``--syntax`` picks how program lines are read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from framework.dsl.errors import ProgramError, ProgramSyntaxError
+from framework.dsl.grammar import Grammar
+from framework.dsl.program import Program
+from framework.errors import UsageError
+
+SYNTAXES = ("sexp", "original")
+
+
+def grammar_arguments(parser: argparse.ArgumentParser, *, syntax: bool = True) -> None:
+    """``--domain`` and ``--grammar`` (and ``--syntax`` unless ``syntax=False``)."""
+    parser.add_argument("--domain", default="graph",
+                        help="domain plugin whose grammar is the default (default: graph)")
+    parser.add_argument("--grammar", type=Path, help="grammar file (overrides the domain's)")
+    if syntax:
+        parser.add_argument("--syntax", choices=SYNTAXES, default="sexp",
+                            help="sexp: the grammar's own syntax; original: the seed's lambda syntax")
+
+
+def programs_argument(parser: argparse.ArgumentParser) -> None:
+    """The optional ``PROGRAMS`` file (one program per line; ``-`` or none: stdin)."""
+    parser.add_argument("programs", nargs="?", default="-",
+                        help="file of programs, one per line (default: stdin)")
+
+
+def load_domain(args: argparse.Namespace) -> Any:
+    """The ``--domain`` plugin object, with its default options."""
+    from framework.plugins import build_plugin, build_registry
+
+    return build_plugin(build_registry(), "domain", args.domain)
+
+
+def resolve_grammar(args: argparse.Namespace) -> Grammar:
+    """``--grammar`` when given (no plugin loaded), else the grammar of the ``--domain`` plugin."""
+    if args.grammar is not None:
+        return Grammar.load(args.grammar)
+    return load_domain(args).grammar
+
+
+def domain_and_grammar(args: argparse.Namespace) -> tuple[Any, Grammar]:
+    """The ``--domain`` plugin object and the grammar to use (``--grammar`` or the domain's)."""
+    domain = load_domain(args)
+    grammar = Grammar.load(args.grammar) if args.grammar else domain.grammar
+    return domain, grammar
+
+
+def program_reader(grammar: Grammar, syntax: str) -> Callable[[str, str], Program]:
+    """``read(text, source) -> Program`` for ``--syntax`` ``sexp`` (the grammar's) or ``original``."""
+    if syntax == "original":
+        from framework.dsl.lambda_import import import_original
+
+        return lambda text, source: import_original(text, grammar, source)
+    return grammar.parse
+
+
+def input_lines(name: str) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` of file ``name``, or of stdin for ``-``."""
+    if name == "-":
+        yield from enumerate(sys.stdin, start=1)
+        return
+    try:
+        with open(name, encoding="utf-8") as handle:
+            yield from enumerate(handle, start=1)
+    except OSError as error:
+        raise UsageError(f"{name}: cannot read programs: {error.strerror}") from None
+
+
+def positioned(error: ProgramSyntaxError, name: str, lineno: int) -> str:
+    """The error re-anchored at the input file's line (each program is one line)."""
+    return str(ProgramSyntaxError(error.reason, name, lineno, error.column, error.expected))
+
+
+def read_programs(grammar: Grammar, name: str, syntax: str = "sexp") -> list[Program]:
+    """The programs of file ``name`` (``-``: stdin), one per line, checked against ``grammar``.
+
+    A bad line raises :class:`UsageError` naming ``file:line:col``.
+    """
+    read = program_reader(grammar, syntax)
+    source = "<stdin>" if name == "-" else name
+    programs = []
+    for lineno, line in input_lines(name):
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            program = read(text, source)
+            grammar.check(program)
+        except ProgramSyntaxError as error:
+            raise UsageError(positioned(error, source, lineno)) from None
+        except ProgramError as error:
+            raise UsageError(f"{source}:{lineno}: {error}") from None
+        programs.append(program)
+    return programs

@@ -1,0 +1,50 @@
+"""``framework run`` and ``framework validate``: a spec, run or only checked."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from framework.cli.console import stderr, stdout
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Add ``run`` and ``validate``."""
+    run = commands.add_parser("run", help="run the evolutionary loop a spec describes")
+    run.add_argument("spec", type=Path, help="plugin-spec.toml")
+    run.add_argument("--out", type=Path, help="run directory (default: the spec's run.out)")
+    run.add_argument("--resume", action="store_true", help="continue a killed run from its last checkpoint")
+    run.add_argument("--device", choices=("auto", "cpu", "cuda"), help="override run.device")
+    run.set_defaults(handler=_run)
+
+    validate = commands.add_parser("validate", help="check a spec and the plugins it names; write nothing")
+    validate.add_argument("spec", type=Path)
+    validate.set_defaults(handler=_validate)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from framework.spec import load_spec
+
+    spec, plugins = load_spec(args.spec)
+    stdout.print(f"{args.spec}: valid ({len(plugins.registry.all())} plugins available)")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from attrs import evolve
+
+    from framework.engine import resolve_run_dir, run
+    from framework.spec import load_spec
+
+    spec, plugins = load_spec(args.spec)
+    if args.device:
+        spec = evolve(spec, run=evolve(spec.run, device=args.device))
+    run_dir = resolve_run_dir(spec, args.out)
+    try:
+        run(spec, plugins, run_dir, spec_dir=args.spec.parent, resume=args.resume, console=stderr)
+    except KeyboardInterrupt:
+        stderr.print(f"stopped; every finished network is saved. Continue with: "
+                     f"framework run {args.spec} --out {run_dir} --resume")
+        return 130
+    stdout.print(f"run directory: {run_dir}")
+    return 0

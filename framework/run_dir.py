@@ -1,0 +1,94 @@
+"""The run directory's layout: one value names every path a run writes or reads.
+
+The engine, ``framework report`` and every reporter plugin take their paths
+from a :class:`RunDir`, so the layout is written down once (docs/runs.md
+lists the same files)::
+
+    spec.toml  run.json  data.json  checkpoint.json  metrics.jsonl
+    summary.json  summary.md
+    grammars/g<g>.lark      population/g<g>.jsonl
+    plots/g<g>.png          drawings/g<g>/<id>.svg
+    tensorboard/
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from attrs import field, frozen
+
+
+@frozen
+class RunDir:
+    """The paths of one run directory (nothing is created until something is written)."""
+
+    root: Path = field(converter=Path)
+
+    def __str__(self) -> str:  # messages name the folder
+        return str(self.root)
+
+    @property
+    def spec(self) -> Path:
+        """The resolved spec, every default written out (its bytes are the run's hash)."""
+        return self.root / "spec.toml"
+
+    @property
+    def run_json(self) -> Path:
+        """The spec's hash and the package versions."""
+        return self.root / "run.json"
+
+    @property
+    def data(self) -> Path:
+        """Size, positive rate and majority-class accuracy of each split."""
+        return self.root / "data.json"
+
+    @property
+    def checkpoint(self) -> Path:
+        """The run state, rewritten after every trained network."""
+        return self.root / "checkpoint.json"
+
+    @property
+    def metrics(self) -> Path:
+        return self.root / "metrics.jsonl"
+
+    @property
+    def summary_json(self) -> Path:
+        return self.root / "summary.json"
+
+    @property
+    def summary_md(self) -> Path:
+        return self.root / "summary.md"
+
+    @property
+    def tensorboard(self) -> Path:
+        """The TensorBoard event files' folder."""
+        return self.root / "tensorboard"
+
+    def grammar(self, generation: int) -> Path:
+        """The grammar version generation ``generation`` explores with."""
+        return self.root / grammar_name(generation)
+
+    def population(self, generation: int) -> Path:
+        """Every member of generation ``generation``, ranked."""
+        return self.root / "population" / f"g{generation}.jsonl"
+
+    def plot(self, generation: int) -> Path:
+        return self.root / "plots" / f"g{generation}.png"
+
+    def drawings(self, generation: int) -> Path:
+        """The folder of generation ``generation``'s survivor drawings."""
+        return self.root / "drawings" / f"g{generation}"
+
+    def drawing(self, generation: int, candidate_id: str) -> Path:
+        return self.drawings(generation) / f"{candidate_id}.svg"
+
+
+def grammar_name(generation: int) -> str:
+    """A grammar version's path relative to the run directory, as the checkpoint records it."""
+    return f"grammars/g{generation}.lark"
+
+
+def cache_dir() -> Path:
+    """Where tasks cache generated data (outside any run): ``$FRAMEWORK_CACHE`` or ``~/.cache/framework``."""
+    return Path(os.environ.get("FRAMEWORK_CACHE") or Path.home() / ".cache" / "framework")

@@ -1,0 +1,183 @@
+"""The engine's decisions, as functions on plain values.
+
+:mod:`framework.engine` runs the loop (plugins, files, the console); every
+choice it makes about the population is one of these functions, so each is
+tested directly (``tests/framework/test_steps.py``):
+
+* :func:`after_exploration`: an exploration's finds become new candidates,
+  replaced members leave the population;
+* :func:`average_repeats`: one candidate's repeated trainings become one score;
+* :func:`rank` and :func:`select`: who survives;
+* :func:`learn`: library learning and re-weighting turn the survivors into the
+  next grammar (refusing a learner result that changes a program's meaning).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from attrs import evolve, frozen
+
+from framework.domain import Rejection
+from framework.errors import FrameworkError
+from framework.run_state import METRICS, Candidate, Exploration, Scores
+
+if TYPE_CHECKING:
+    from framework.dsl.grammar import Grammar
+    from framework.explore import ExploreResult
+    from framework.spec import LibraryChoice
+
+
+# -- 1. explore ---------------------------------------------------------------
+
+
+@frozen
+class Explored:
+    """The population after an exploration: who stays, who is new, who left."""
+
+    survivors: tuple[Candidate, ...]
+    pending: tuple[Candidate, ...]  # new candidates, to train
+    discarded: tuple[Candidate, ...]  # everyone ever dropped, replaced members included
+    exploration: Exploration
+
+
+def after_exploration(result: ExploreResult, generation: int, survivors: Sequence[Candidate],
+                      discarded: Sequence[Candidate], grammar: Grammar, domain: Any) -> Explored:
+    """New candidates ``g<generation>-<i>`` from ``result``: the finds in order, then the
+    replacements by member index.
+
+    A smaller program with an equivalent output replaces its member; its network is new
+    (ports and ids may differ), so it is trained as a candidate of this generation, with
+    the member as its parent.
+    """
+    replaced = {r.index: r for r in result.replacements}
+    fresh = [(found, None) for found in result.found]
+    fresh += [(r.new, survivors[i].id) for i, r in sorted(replaced.items())]
+    pending = tuple(
+        Candidate(
+            id=f"g{generation}-{i:03d}",
+            program=grammar.print(found.program),
+            graph=domain.to_graph(found.output),
+            mass=found.mass,
+            generation=generation,
+            synthesizer=found.synthesizer,
+            parent=parent,
+        )
+        for i, (found, parent) in enumerate(fresh)
+    )
+    stats = result.stats
+    return Explored(
+        survivors=tuple(c for i, c in enumerate(survivors) if i not in replaced),
+        pending=pending,
+        discarded=(*discarded, *(c for i, c in enumerate(survivors) if i in replaced)),
+        exploration=Exploration(
+            proposed=stats.proposed, evaluated=stats.evaluated, new=len(result.found),
+            replaced=len(result.replacements), rejected=dict(sorted(stats.rejected.items())),
+            duplicates=stats.duplicates, found_by=dict(sorted(stats.found_by.items())),
+        ),
+    )
+
+
+# -- 2. train -----------------------------------------------------------------
+
+
+def scores_of(result: Any) -> Scores:
+    """A training result's figures (``framework.TrainResult``) as :class:`Scores`."""
+    return Scores(**{name: getattr(result, name) for name in METRICS}, failed=result.failed)
+
+
+def failed_scores(reason: str) -> Scores:
+    nan = float("nan")
+    return Scores(nan, None, nan, nan, None, nan, nan, failed=reason)
+
+
+def average_repeats(runs: Sequence[Scores]) -> Scores:
+    """The mean of each metric over the repeats that did not fail; ``repeats`` counts those.
+    When every repeat failed, the first failure stands (``repeats`` counting all)."""
+    ok = [s for s in runs if not s.failed]
+    if not ok:
+        return evolve(runs[0], repeats=len(runs))
+
+    def mean(name: str) -> float | None:
+        values = [getattr(s, name) for s in ok]
+        return None if values[0] is None else math.fsum(values) / len(values)
+
+    return Scores(**{name: mean(name) for name in METRICS}, repeats=len(ok))
+
+
+# -- 3. select ----------------------------------------------------------------
+
+
+def rank(candidates: Sequence[Candidate], score: Callable[[Scores], float]) -> tuple[Candidate, ...]:
+    """Every candidate with its ``selection`` score, best first.
+
+    Higher score first; ties go to the smaller mass, then the smaller (older) id.
+    A failed or untrained candidate has no score (None) and ranks after all scored ones.
+    """
+    def selection(candidate: Candidate) -> float | None:
+        if candidate.scores is None or candidate.scores.failed:
+            return None
+        return float(score(candidate.scores))
+
+    scored = [evolve(c, selection=selection(c)) for c in candidates]
+    return tuple(sorted(scored, key=lambda c: (c.selection is None, -(c.selection or 0.0), c.mass, c.id)))
+
+
+def select(candidates: Sequence[Candidate], score: Callable[[Scores], float],
+           keep: int) -> tuple[tuple[Candidate, ...], tuple[Candidate, ...]]:
+    """``(survivors, discarded)``: the ``keep`` best of :func:`rank` and the rest, in rank order."""
+    ranked = rank(candidates, score)
+    return ranked[:keep], ranked[keep:]
+
+
+# -- 4. learn -----------------------------------------------------------------
+
+
+@frozen
+class Learned:
+    """The next grammar and the survivors rewritten in it."""
+
+    grammar: Grammar
+    survivors: tuple[Candidate, ...]
+    inventions: tuple[str, ...] = ()
+    compression_ratio: float | None = None
+    library_error: str | None = None  # why the learner's result was ignored
+
+
+def learn(grammar: Grammar, survivors: Sequence[Candidate], learner: Any, library: LibraryChoice,
+          domain: Any) -> Learned:
+    """Compress the survivors with ``learner`` (None: library learning off), then re-weight
+    the grammar from their programs (``library.reweight``).
+
+    A learner's failure, or a result under which some survivor no longer builds its
+    graph, is ignored (recorded in ``library_error``): the grammar stays as it was.
+    """
+    programs = [grammar.parse(c.program) for c in survivors]
+    learned = Learned(grammar, tuple(survivors))
+    if learner is not None:
+        try:
+            result = learner.compress(grammar, programs)
+            check_meaning(domain, result.grammar, result.programs, survivors)
+        except FrameworkError as exc:
+            learned = evolve(learned, library_error=str(exc))
+        else:
+            grammar, programs = result.grammar, list(result.programs)
+            learned = evolve(learned, inventions=tuple(p.name for p in result.inventions),
+                             compression_ratio=result.ratio)
+    if library.reweight:
+        from framework.dsl.pcfg import reweight
+
+        grammar = reweight(grammar, programs, smoothing=library.smoothing, max_diff=library.max_diff or None)
+    survivors = tuple(evolve(c, program=grammar.print(p)) for c, p in zip(survivors, programs))
+    return evolve(learned, grammar=grammar, survivors=survivors)
+
+
+def check_meaning(domain: Any, grammar: Grammar, programs: Sequence[Any], survivors: Sequence[Candidate]) -> None:
+    """Library learning must not change what a program builds; refuse a result that does."""
+    for candidate, program in zip(survivors, programs, strict=True):
+        output = domain.evaluate(program, grammar)
+        if isinstance(output, Rejection) or domain.to_graph(output) != candidate.graph:
+            raise FrameworkError(
+                f"the library learner changed the meaning of {candidate.id} ({candidate.program}); result ignored"
+            )
