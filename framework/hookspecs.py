@@ -185,10 +185,13 @@ def on_generation_end(event: GenerationEnd) -> None:
     Reporters implement it (:class:`framework.contracts.Reporter`).
 
     Called once per generation, after selection, library learning and the
-    checkpoint; every registered implementation is called.
+    checkpoint, and again for every recorded generation by ``framework report``;
+    every registered implementation is called.
 
-    :param event: the generation index, the run directory, the surviving
-        candidates with their scores and the grammar version in force.
+    :param event: a :class:`framework.GenerationEnd`: ``run_dir`` (a
+        :class:`framework.run_dir.RunDir`, every path of the run directory),
+        ``generation``, and ``state`` (the run state after that generation; the
+        final state when ``framework report`` re-announces).
     """
 
 
@@ -198,8 +201,11 @@ def on_run_end(event: RunEnd) -> None:
 
     Reporters implement it (:class:`framework.contracts.Reporter`).
 
-    Called once, after the last generation and the final summary are written;
-    every registered implementation is called.
+    Called once, after the last generation and the final summary are written,
+    and again by ``framework report`` for a finished run; every registered
+    implementation is called.
 
-    :param event: the run directory and the final summary.
+    :param event: a :class:`framework.RunEnd`: ``run_dir`` (a
+        :class:`framework.run_dir.RunDir`), ``state`` and ``summary`` (what
+        ``summary.json`` holds).
     """
