@@ -139,17 +139,28 @@ class Selector(Protocol):
         """Higher is better; ties are broken by smaller mass, then older id."""
 
 
-#: One network to train, as the engine describes it (an opaque, picklable frozen record).
+#: One network to train (or one run of a study), as the engine describes it
+#: (an opaque, picklable frozen record).
 Job: TypeAlias = Any
 
 
-class Executor(Protocol):
-    """Trains a generation's networks (kind ``"executor"``)."""
+class JobRunner(Protocol):
+    """What an executor calls per job: picklable, so it can run in another process
+    (the engine's :class:`framework.network_trainer.NetworkTrainer`, a study's run runner)."""
 
-    def run(
-        self, jobs: Sequence[Job], train: Callable[[Job], Scores], on_result: Callable[[Job, Scores], None]
-    ) -> None:
-        """Call ``train(job)`` for every job and ``on_result(job, scores)`` as each finishes, in job order."""
+    def __call__(self, job: Job) -> Any:
+        """The job's result (a network's :class:`Scores`)."""
+
+    def lost(self, job: Job, reason: str) -> Any:
+        """The result to record for a job whose worker died on every attempt."""
+
+
+class Executor(Protocol):
+    """Trains a generation's networks, or runs a study's runs (kind ``"executor"``)."""
+
+    def run(self, jobs: Sequence[Job], train: JobRunner, on_result: Callable[[Job, Any], None]) -> None:
+        """Call ``train(job)`` for every job and ``on_result(job, result)`` in job order as results
+        arrive; record ``train.lost(job, reason)`` for a job whose worker died on every attempt."""
 
 
 # ---------------------------------------------------------------------------
@@ -197,6 +208,7 @@ __all__ = [
     "ExecutorFactory",
     "InjectorFactory",
     "Job",
+    "JobRunner",
     "LibraryLearner",
     "LibraryLearnerFactory",
     "LibraryResult",

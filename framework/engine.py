@@ -39,6 +39,7 @@ from framework.dsl.grammar import Grammar
 from framework.errors import FrameworkError, UsageError
 from framework.events import GenerationEnd, RunEnd
 from framework.graph import PortGraph
+from framework.network_trainer import NetworkTrainer
 from framework.plugins import Plugins, build_plugin
 from framework.run_dir import RunDir, cache_dir, grammar_name
 from framework.run_state import Candidate, GenerationRecord, RunState, Scores, state_from_json, state_to_json
@@ -160,7 +161,7 @@ class _Loop:
 
         self.spec, self.run_dir, self.spec_dir, self.console = spec, run_dir, spec_dir, console
         self.registry, self.hook = plugins.registry, plugins.hook
-        self.device = resolve_device(spec.run.device)
+        resolve_device(spec.run.device)  # a device this machine lacks stops the run here; workers resolve their own
         self.domain = self._build(spec.domain)
         self.synthesizers = [(c.plugin, self._build(c)) for c in spec.synthesizers]
         self.selector = self._build(spec.population.selector)
@@ -169,6 +170,7 @@ class _Loop:
         task = self._build(spec.task)
         with console.status(f"loading task {spec.task.plugin!r}"):
             self.data = task.load(cache_dir(), spec.run.seed)
+        self.trainer = NetworkTrainer(spec, spec_dir, self.registry, self.data, console)
         self.initial = self._initial_programs()
         self.check_model()
         # the protocol lists requires_splits; selectors written before it may lack it
@@ -219,7 +221,7 @@ class _Loop:
             _checkpoint(self.run_dir, state)
             self._announce(job, scores, len(state.baseline), runs)
 
-        self.executor.run(jobs, self._train_one, on_result)
+        self.executor.run(jobs, self.trainer, on_result)
         return state
 
     # -- 1. explore -----------------------------------------------------------
@@ -300,20 +302,8 @@ class _Loop:
             done = sum(c.scores is not None for c in pending)
             self._announce(job, averaged, done, total)
 
-        self.executor.run(jobs, self._train_one, on_result)
+        self.executor.run(jobs, self.trainer, on_result)
         return state
-
-    def build_model(self, graph: PortGraph | None) -> Any:
-        """The network of a candidate's graph, or the baseline encoder for None."""
-        from framework.nn import GSSNN, GraphIndex
-
-        model = self.spec.model
-        if graph is None:
-            return self._build(model.encoder, self.data.input_shape, 1)
-        encoder = self._build(model.encoder, self.data.input_shape, model.dim)
-        injector = self._build(model.injector, GraphIndex.from_port_graph(graph), model.dim, graph.max_conn)
-        backbone = self._build(model.backbone, model.dim)
-        return GSSNN(encoder, injector, backbone, model.dim, out_dim=1)
 
     def check_model(self) -> None:
         """Build the baseline and one small G-SSNN once, so a model that cannot be built
@@ -324,32 +314,11 @@ class _Loop:
         try:
             for graph in (None, two_nodes):
                 with torch.no_grad():
-                    self.build_model(graph).eval()(self.data.train.x[:1])
+                    self.trainer.build_model(graph).eval()(self.data.train.x[:1])
         except FrameworkError:
             raise
         except Exception as exc:
             raise UsageError(f"model: the network cannot be built or run: {type(exc).__name__}: {exc}") from exc
-
-    def _train_one(self, job: TrainJob) -> Scores:
-        """Build and train one network; any failure becomes a failed score, never a crash."""
-        from framework.nn.progress import TrainingProgress
-        from framework.training import seed_everything, train
-
-        spec = self.spec
-        try:
-            seed_everything(job.seed)
-            model = self.build_model(job.candidate.graph if job.candidate else None)
-            if self.console.is_terminal:  # a live bar; logs and pipes get the summary line only
-                with TrainingProgress(self.console, transient=True) as bars:
-                    result = train(model, self.data, spec.training, device=self.device, seed=job.seed,
-                                   progress=bars.callback(f"  {job.key}"))
-            else:
-                result = train(model, self.data, spec.training, device=self.device, seed=job.seed)
-        except FrameworkError:
-            raise
-        except Exception as exc:  # a plugin failing on one candidate must not end the run
-            return steps.failed_scores(f"{type(exc).__name__}: {exc}")
-        return steps.scores_of(result)
 
     def _announce(self, job: TrainJob, scores: Scores, done: int, total: int) -> None:
         if scores.failed:

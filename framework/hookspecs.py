@@ -164,8 +164,12 @@ def register_executors() -> Iterable[PluginInfo]:
     """Return the executors this plugin provides.
 
     ``factory(options)`` builds a :class:`framework.contracts.Executor`:
-    ``run(jobs, train, on_result)`` trains a list of candidates (one after
-    another, population-batched, or fanned out to workers).
+    ``run(jobs, train, on_result)`` runs ``train(job)`` for every job (one
+    after another, population-batched, or fanned out to worker processes) and
+    calls ``on_result(job, result)`` in job order as results arrive. ``train``
+    is picklable (a run's ``NetworkTrainer``, or a study's run runner); for a
+    job whose worker died on every attempt, the executor records
+    ``train.lost(job, reason)``.
 
     Called once, while the plugin manager is built.
 

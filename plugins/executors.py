@@ -1,18 +1,32 @@
-"""Executors: who trains a generation's networks.
+"""Executors: who trains a generation's networks (and who runs a study's runs).
 
-``run(jobs, train, on_result)`` trains every job and calls
-``on_result(job, scores)`` as each finishes, in job order, so the engine can
-checkpoint after every network. ``train(job)`` is the engine's function
-that builds and trains one network; jobs are plain frozen records, so an
-executor that fans them out to other processes (a population-batched or a
-Ray executor) needs nothing else.
+``run(jobs, train, on_result)`` runs ``train(job)`` for every job and calls
+``on_result(job, result)`` in job order as results arrive (a finished job
+waits only for the jobs before it), so the engine checkpoints after every
+network and the checkpoints follow the same sequence on every executor.
+``train`` is a picklable callable (the engine's
+:class:`framework.network_trainer.NetworkTrainer`, or a study's run runner); when a job's
+worker dies on every attempt, ``train.lost(job, reason)`` gives the result
+recorded for it, and the others go on.
 
-* ``local``: one after another, on the run's device.
+* ``local``: one after another, in this process, on the run's device.
+* ``process``: a pool of worker processes on this machine.
+* ``ray``: Ray tasks on a local Ray instance or a cluster (the ``ray`` extra;
+  Ray is imported only when this executor is built).
 """
 
 from __future__ import annotations
 
-from framework import NoOptions, PluginInfo, hookimpl
+import os
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+from typing import Any, Callable, Sequence
+
+from attrs import field, frozen
+from attrs.validators import ge, gt, optional
+
+from framework import NoOptions, PluginInfo, UsageError, hookimpl
 
 
 class LocalExecutor:
@@ -24,6 +38,119 @@ class LocalExecutor:
             on_result(job, train(job))
 
 
+class InOrder:
+    """Hands results to ``on_result`` in job order, whatever order they finish in."""
+
+    def __init__(self, jobs: Sequence[Any], on_result: Callable[[Any, Any], None]) -> None:
+        self.jobs, self.on_result = jobs, on_result
+        self.results: dict[int, Any] = {}
+        self.delivered = 0
+
+    def add(self, index: int, result: Any) -> None:
+        self.results[index] = result
+        while self.delivered in self.results:
+            self.on_result(self.jobs[self.delivered], self.results.pop(self.delivered))
+            self.delivered += 1
+
+
+@frozen
+class ProcessOptions:
+    """``workers``: processes in the pool (default: one per CPU). ``retries``: new attempts
+    for the jobs in flight when a worker process dies (the pool cannot tell which one killed it)."""
+
+    workers: int | None = field(default=None, validator=optional(gt(0)))
+    retries: int = field(default=1, validator=ge(0))
+
+
+class ProcessExecutor:
+    def __init__(self, options: ProcessOptions) -> None:
+        self.workers = options.workers or os.cpu_count() or 1
+        self.retries = options.retries
+        self._workers: ProcessPoolExecutor | None = None
+
+    def run(self, jobs, train, on_result) -> None:
+        jobs = list(jobs)
+        ordered = InOrder(jobs, on_result)
+        attempts = dict.fromkeys(range(len(jobs)), 0)
+        while attempts:
+            lost = self._attempt(jobs, sorted(attempts), train, ordered)
+            for i in [i for i in attempts if i not in lost]:
+                del attempts[i]
+            for i, reason in lost.items():
+                attempts[i] += 1
+                if attempts[i] > self.retries:
+                    del attempts[i]
+                    ordered.add(i, train.lost(jobs[i], f"{reason}; gave up after {self.retries + 1} attempts"))
+
+    def _attempt(self, jobs: list[Any], todo: list[int], train: Any, ordered: InOrder) -> dict[int, str]:
+        """Run ``todo`` in the pool; the jobs lost to a dead worker, with the reason."""
+        pool = self._pool()
+        futures = {pool.submit(train, jobs[i]): i for i in todo}
+        lost: dict[int, str] = {}
+        try:
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=futures.get):
+                    try:
+                        ordered.add(futures[future], future.result())
+                    except BrokenProcessPool as exc:
+                        lost[futures[future]] = f"worker process died: {exc}"
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            self._workers = None
+            raise
+        if lost:  # a broken pool takes no more work
+            pool.shutdown()
+            self._workers = None
+        return lost
+
+    def _pool(self) -> ProcessPoolExecutor:
+        """One pool for the executor's life: workers keep the task's data between generations."""
+        if self._workers is None:
+            threads = max(1, (os.cpu_count() or 1) // self.workers)
+            self._workers = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
+                                                initializer=_share_cores, initargs=(threads,))
+        return self._workers
+
+
+def _share_cores(threads: int) -> None:
+    """Each worker gets its share of the cores (torch would take them all in each)."""
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+@frozen
+class RayOptions:
+    """``address``: a running cluster (``"auto"``: the one ``ray start`` joined on this
+    machine; ``"ray://host:10001"``: a remote head); none starts a local instance with
+    the machine's CPUs. ``num_cpus`` / ``num_gpus``: per task (``num_gpus`` defaults to 1
+    where the cluster has GPUs, else 0). ``retries``: new attempts for a task whose worker died."""
+
+    address: str | None = None
+    num_cpus: float = field(default=1.0, validator=gt(0))
+    num_gpus: float | None = field(default=None, validator=optional(ge(0)))
+    retries: int = field(default=2, validator=ge(0))
+
+
+def _ray_executor(options: RayOptions) -> Any:
+    try:
+        from .ray_executor import RayExecutor
+    except ModuleNotFoundError as exc:
+        if exc.name != "ray":
+            raise
+        raise UsageError("executor plugin 'ray' needs Ray, which is not installed; "
+                         "install it with: pip install 'framework[ray]'") from None
+    return RayExecutor(options)
+
+
 @hookimpl
 def register_executors():
-    return [PluginInfo("local", "executor", LocalExecutor, summary="train one network after another on one device")]
+    return [
+        PluginInfo("local", "executor", LocalExecutor, summary="train one network after another on one device"),
+        PluginInfo("process", "executor", ProcessExecutor, ProcessOptions,
+                   summary="a pool of worker processes on this machine"),
+        PluginInfo("ray", "executor", _ray_executor, RayOptions,
+                   summary="Ray tasks on a local instance or a cluster (the ray extra)"),
+    ]

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     ("", "framework.cli.run"),          # run, validate
     ("", "framework.cli.plugins"),      # plugins
     ("", "framework.cli.report"),       # report
+    ("", "framework.cli.study"),        # study
     ("dsl", "framework.cli.dsl"),       # dsl eval, check, draw
     ("dsl", "framework.cli.synthesis"),  # dsl enumerate, sample, reweight
     ("dsl", "framework.cli.compress"),  # dsl compress

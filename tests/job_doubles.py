@@ -1,0 +1,28 @@
+"""Job callables for the executor tests: they run in worker processes, and one kills its own."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+from attrs import frozen
+
+
+@frozen
+class DiesOnce:
+    """``train`` for string jobs: job ``"b"`` kills its worker process on its first attempt,
+    the jobs in ``always`` on every attempt; the others return at once."""
+
+    marker_dir: str
+    always: tuple[str, ...] = ()
+
+    def __call__(self, job: str) -> str:
+        marker = Path(self.marker_dir) / job
+        if job in self.always or (job == "b" and not marker.exists()):
+            marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return f"result {job}"
+
+    def lost(self, job: str, reason: str) -> str:
+        return f"lost {job}: {reason}"

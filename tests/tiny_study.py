@@ -1,0 +1,71 @@
+"""A tiny study (synthetic task, mlp encoder, 2 cells x 2 seeds) for the study and executor tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SPEC = """
+[run]
+name = "tiny"
+device = "cpu"
+
+[domain]
+plugin = "graph"
+equivalence = "ported"
+
+[task]
+plugin = "synthetic"
+side = 8
+train = 16
+select = 16
+eval = 32
+
+[[synthesizers]]
+plugin = "enumerative"
+max_size = 10
+
+[library]
+enabled = false
+
+[model]
+dim = 8
+encoder = {plugin = "mlp", hidden = [8]}
+
+[training]
+epochs = 1
+batch_size = 8
+
+[population]
+size = 2
+keep = 1
+explore_budget = 5000
+
+[baseline]
+runs = 1
+"""
+
+STUDY = """
+[study]
+name = "tiny"
+spec = "spec.toml"
+seeds = [0, 1]
+
+[study.grid]
+"task.train" = [16, 32]
+{extra}
+"""
+
+def run_files(study_dir: Path) -> dict[str, bytes]:
+    """Every file of a study directory that must not depend on who ran it or whether it was
+    killed: not TensorBoard's event files (named by the clock and the process), not the
+    temporary file of an atomic write that SIGKILL interrupted."""
+    return {str(p.relative_to(study_dir)): p.read_bytes() for p in sorted(study_dir.rglob("*"))
+            if p.is_file() and "tensorboard" not in p.parts and not p.name.endswith(".tmp")}
+
+
+def write_study(folder: Path, extra: str = "", spec: str = SPEC) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "spec.toml").write_text(spec)
+    path = folder / "study.toml"
+    path.write_text(STUDY.format(extra=extra))
+    return path
