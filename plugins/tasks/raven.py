@@ -31,7 +31,7 @@ import os
 import sys
 import tempfile
 import time
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, distribution, version
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -238,10 +238,38 @@ def _require_raven_gen() -> None:
     try:
         import raven_gen  # noqa: F401  (imports OpenCV too)
     except ImportError as exc:
-        raise UsageError(
-            "the raven task needs the optional 'raven' extra (raven-gen, GPL-3.0, and OpenCV): "
-            f"pip install 'framework[raven]'; OpenCV without libGL needs opencv-python-headless ({exc})"
-        ) from None
+        raise UsageError(raven_gen_advice(exc)) from None
+
+
+#: The OpenCV builds on PyPI; each installs the same ``cv2`` package, so one shadows another.
+OPENCV_BUILDS = ("opencv-python", "opencv-contrib-python", "opencv-python-headless", "opencv-contrib-python-headless")
+
+
+def installed_opencv_builds() -> list[str]:
+    """The OpenCV distributions installed here (``OPENCV_BUILDS`` order)."""
+    found = []
+    for name in OPENCV_BUILDS:
+        try:
+            distribution(name)
+        except PackageNotFoundError:
+            continue
+        found.append(name)
+    return found
+
+
+def raven_gen_advice(error: ImportError, builds: list[str] | None = None) -> str:
+    """What to do when ``import raven_gen`` failed: the extra is missing, or OpenCV cannot load."""
+    if getattr(error, "name", None) == "raven_gen":
+        return ("the raven task needs the optional 'raven' extra (raven-gen, GPL-3.0, and OpenCV): "
+                f"pip install 'framework[raven]' ({error})")
+    builds = installed_opencv_builds() if builds is None else builds
+    gui = [name for name in builds if not name.endswith("-headless")]
+    if gui:
+        return (f"raven-gen cannot load OpenCV ({error}): the GUI build {gui[0]} (raven-gen requires it) "
+                "shadows the headless one and needs the system libGL; keep the headless build only: "
+                f"pip uninstall -y {' '.join(gui)} && pip install --force-reinstall --no-deps "
+                "opencv-python-headless (scripts/bootstrap does this)")
+    return f"raven-gen cannot load OpenCV ({', '.join(builds) or 'none installed'}): {error}"
 
 
 def _log_progress() -> Progress:
