@@ -12,9 +12,13 @@ in :data:`COMMAND_MODULES` under its group.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from importlib import import_module
 from typing import Sequence
+
+from rich.markup import escape
 
 import framework
 from framework.cli.console import stderr
@@ -47,11 +51,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except FrameworkError as exc:
-        stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        # the message is plain text (paths, names like "exp[v2]", "framework[raven]"), never markup
+        stderr.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
         return exc.exit_code
     except KeyboardInterrupt:
         stderr.print("interrupted")
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """``framework dsl eval ... | head``: stop quietly, as Unix tools do, with 128 + SIGPIPE.
+
+    Python would report the broken pipe again when it flushes stdout at exit,
+    so stdout is pointed at /dev/null first.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 def build_parser() -> argparse.ArgumentParser:
