@@ -28,6 +28,7 @@ from framework._registry import PluginError, Registry, UnknownPluginError
 from framework.convert import PluginChoice, SpecError, converter, structure
 from framework.errors import UsageError
 from framework.plugins import Plugins, build_plugins, plugin_options
+from framework.text import NotText, read_text
 from framework.toml_writer import dumps
 from framework.training_options import TrainingOptions
 
@@ -188,9 +189,11 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     """Parse a TOML file; a syntax error becomes a SpecError with line and column."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read spec: {exc.strerror or exc}") from None
+    except NotText as exc:
+        raise UsageError(f"{exc}: a spec is a TOML text file") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

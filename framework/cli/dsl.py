@@ -28,6 +28,7 @@ from framework.dsl.errors import ProgramError, ProgramSyntaxError
 from framework.dsl.grammar import Grammar
 from framework.dsl.program import Program
 from framework.errors import FrameworkError, UsageError
+from framework.text import NotText, decode
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -77,6 +78,9 @@ def _eval(args: argparse.Namespace, out: TextIO | None = None) -> int:
     read = program_reader(grammar, args.syntax)
     name = "<stdin>" if args.programs == "-" else args.programs
     for lineno, line in input_lines(args.programs):
+        if isinstance(line, NotText):
+            out.write(json.dumps({"error": str(line)}) + "\n")
+            continue
         text = line.strip()
         if not text:
             continue
@@ -113,7 +117,7 @@ def _draw(args: argparse.Namespace) -> int:
     if draw is None:
         raise UsageError(f"domain {args.domain!r} cannot draw its outputs (it has no draw method)")
     format = args.output.suffix.lower().removeprefix(".")
-    text = sys.stdin.read().strip() if args.program == "-" else args.program
+    text = _stdin_text().strip() if args.program == "-" else args.program
     source = "<stdin>" if args.program == "-" else "<argument>"
     program = program_reader(grammar, args.syntax)(text, source)
     grammar.check(program)
@@ -128,3 +132,10 @@ def _draw(args: argparse.Namespace) -> int:
     write_bytes_atomic(args.output, data)
     print(f"wrote {args.output}")
     return 0
+
+
+def _stdin_text() -> str:
+    try:
+        return decode(sys.stdin.buffer.read(), "<stdin>")
+    except NotText as error:
+        raise UsageError(str(error)) from None

@@ -16,6 +16,7 @@ from framework.dsl.errors import ProgramError, ProgramSyntaxError
 from framework.dsl.grammar import Grammar
 from framework.dsl.program import Program
 from framework.errors import UsageError
+from framework.text import NotText, decode
 
 SYNTAXES = ("sexp", "original")
 
@@ -66,16 +67,26 @@ def program_reader(grammar: Grammar, syntax: str) -> Callable[[str, str], Progra
     return grammar.parse
 
 
-def input_lines(name: str) -> Iterator[tuple[int, str]]:
-    """``(line number, line)`` of file ``name``, or of stdin for ``-``."""
-    if name == "-":
-        yield from enumerate(sys.stdin, start=1)
-        return
+def input_lines(name: str) -> Iterator[tuple[int, str | NotText]]:
+    """``(line number, line)`` of file ``name``, or of stdin for ``-``.
+
+    A line that is not UTF-8 text comes as a :class:`~framework.text.NotText`
+    naming ``file:line:column``, so per-line tools can report it and go on.
+    """
+    source = "<stdin>" if name == "-" else name
     try:
-        with open(name, encoding="utf-8") as handle:
-            yield from enumerate(handle, start=1)
+        handle = sys.stdin.buffer if name == "-" else open(name, "rb")
     except OSError as error:
         raise UsageError(f"{name}: cannot read programs: {error.strerror}") from None
+    try:
+        for lineno, raw in enumerate(handle, start=1):
+            try:
+                yield lineno, decode(raw, source, first_line=lineno)
+            except NotText as error:
+                yield lineno, error
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
 
 
 def positioned(error: ProgramSyntaxError, name: str, lineno: int) -> str:
@@ -92,6 +103,8 @@ def read_programs(grammar: Grammar, name: str, syntax: str = "sexp") -> list[Pro
     source = "<stdin>" if name == "-" else name
     programs = []
     for lineno, line in input_lines(name):
+        if isinstance(line, NotText):
+            raise UsageError(str(line))
         text = line.strip()
         if not text:
             continue

@@ -31,6 +31,7 @@ from framework.dsl.lark_errors import syntax_error
 from framework.dsl.production import Production, hole, hole_index
 from framework.dsl.program import Program
 from framework.dsl.version_file import version_text
+from framework.text import NotText, read_text
 
 __all__ = ["Grammar", "Production", "grammars_dir", "hole", "hole_index"]
 
@@ -73,9 +74,12 @@ class Grammar:
         """Compile the grammar file at ``path`` (a base grammar or a saved version)."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_text(path)
         except OSError as error:
             raise GrammarError(f"cannot read grammar: {error.strerror}", str(path)) from None
+        except NotText as error:
+            raise GrammarError(f"{error.reason}: a grammar is a Lark text file", str(path), error.line,
+                               error.column) from None
         return cls.from_text(text, source=str(path))
 
     @classmethod

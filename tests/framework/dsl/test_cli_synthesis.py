@@ -25,7 +25,7 @@ def run(argv: list[str], stdin: str = "", monkeypatch=None) -> tuple[int, str, s
     args = parser.parse_args(argv)
     out, err = io.StringIO(), io.StringIO()
     if monkeypatch is not None:
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
     kwargs = {"err": err} if argv[0] == "reweight" else {}
     code = args.handler(args, out=out, **kwargs)
     return code, out.getvalue(), err.getvalue()

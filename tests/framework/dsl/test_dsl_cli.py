@@ -28,7 +28,7 @@ def run(argv: list[str], stdin: str = "") -> int:
     add_commands(parser.add_subparsers())
     args = parser.parse_args(argv)
     old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin.encode()))
     try:
         return args.handler(args)
     finally:
@@ -124,6 +124,6 @@ def test_draw_rejected_program_is_an_error(tmp_path):
 def test_wired_into_the_framework_command(records, capsys, monkeypatch):
     from framework.cli import main
 
-    monkeypatch.setattr(sys, "stdin", io.StringIO(records[0]["program"] + "\n"))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((records[0]["program"] + "\n").encode())))
     assert main(["dsl", "eval", "--domain", "graph"]) == 0
     assert output_lines(capsys) == [records[0]["output"]]

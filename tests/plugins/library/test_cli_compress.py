@@ -53,7 +53,7 @@ def test_compress_then_eval_round_trip(tmp_path, programs_file, capsys):
 def test_options_and_stdin(tmp_path, monkeypatch, capsys):
     import io
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(PROGRAMS) + "\n"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(("\n".join(PROGRAMS) + "\n").encode())))
     out = tmp_path / "g.lark"
     argv = ["dsl", "compress", "--out", str(out), "--option", "iterations=1", "--option", "max_arity=0"]
     assert cli.main(argv) == 0
