@@ -18,6 +18,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _plugins(args: argparse.Namespace) -> int:
+    from rich.markup import escape
     from rich.table import Table
 
     from framework.plugins import build_registry
@@ -45,6 +46,7 @@ def _plugins(args: argparse.Namespace) -> int:
     for column in ("kind", "name", "source", "version", "summary"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(row["kind"], row["name"], row["source"], f"{row['package']} {row['version']}".strip(), row["summary"])
+        cells = (row["kind"], row["name"], row["source"], f"{row['package']} {row['version']}".strip(), row["summary"])
+        table.add_row(*(escape(cell) for cell in cells))  # plugin-supplied text, never markup
     stdout.print(table)
     return 0

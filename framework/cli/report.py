@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rich.markup import escape
+
 from framework.cli.console import stdout
 from framework.errors import UsageError
 
@@ -26,5 +28,5 @@ def _report(args: argparse.Namespace) -> int:
         raise UsageError(f"{run_dir.root}: not a run directory (no {run_dir.spec.name})")
     _, plugins = load_spec(run_dir.spec)  # the run's own plugins, third-party reporters included
     print_summary(stdout, redraw(run_dir, plugins.hook))
-    stdout.print(f"rebuilt metrics and the summary in {run_dir.root}; every reporter redrew")
+    stdout.print(f"rebuilt metrics and the summary in {escape(str(run_dir.root))}; every reporter redrew")
     return 0

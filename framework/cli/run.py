@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rich.markup import escape
+
 from framework.cli.console import stderr, stdout
 
 
@@ -26,7 +28,7 @@ def _validate(args: argparse.Namespace) -> int:
     from framework.spec import load_spec
 
     spec, plugins = load_spec(args.spec)
-    stdout.print(f"{args.spec}: valid ({len(plugins.registry.all())} plugins available)")
+    stdout.print(f"{escape(str(args.spec))}: valid ({len(plugins.registry.all())} plugins available)")
     return 0
 
 
@@ -43,8 +45,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         run(spec, plugins, run_dir, spec_dir=args.spec.parent, resume=args.resume, console=stderr)
     except KeyboardInterrupt:
-        stderr.print(f"stopped; every finished network is saved. Continue with: "
-                     f"framework run {args.spec} --out {run_dir} --resume")
+        stderr.print("stopped; every finished network is saved. Continue with: "
+                     + escape(f"framework run {args.spec} --out {run_dir} --resume"))
         return 130
-    stdout.print(f"run directory: {run_dir}")
+    stdout.print(f"run directory: {escape(str(run_dir))}")
     return 0

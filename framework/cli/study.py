@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from framework.cli.console import stderr, stdout
@@ -43,29 +44,29 @@ def _study(args: argparse.Namespace) -> int:
     open_study_dir(study)
     jobs = pending_jobs(study)
     total, finished = len(study.runs), [len(study.runs) - len(jobs)]
-    stderr.print(f"[bold]study {study.name}[/]: {total} runs, {finished[0]} done, {len(jobs)} to run "
-                 f"with the {choice.plugin!r} executor, in {study.out}")
+    stderr.print(f"[bold]study {escape(study.name)}[/]: {total} runs, {finished[0]} done, {len(jobs)} to run "
+                 f"with the {escape(repr(choice.plugin))} executor, in {escape(str(study.out))}")
     failures: list[str] = []
 
     def on_result(job: Any, outcome: Any) -> None:
         finished[0] += 1
         if outcome.failed:
             failures.append(f"{job.key}: {outcome.failed}")
-        detail = f"[red]failed[/]: {outcome.failed}" if outcome.failed else _figures(Path(job.run_dir))
-        stderr.print(f"  {job.key} ({finished[0]}/{total}): {detail}")
+        detail = f"[red]failed[/]: {escape(outcome.failed)}" if outcome.failed else _figures(Path(job.run_dir))
+        stderr.print(f"  {escape(job.key)} ({finished[0]}/{total}): {detail}")
 
     try:
         executor.run(jobs, RunRunner(verbose=choice.plugin == "local"), on_result)
     except KeyboardInterrupt:
         write_report(study)
         again = f"framework study {args.study}" + (f" --out {args.out}" if args.out else "")
-        stderr.print(f"stopped; finished runs are kept, unfinished ones resume. Continue with: {again}")
+        stderr.print(f"stopped; finished runs are kept, unfinished ones resume. Continue with: {escape(again)}")
         return 130
     summary = write_report(study)
     _print_cells(summary)
-    stdout.print(f"study directory: {study.out} (summary.md, summary.json, plots/)")
+    stdout.print(f"study directory: {escape(str(study.out))} (summary.md, summary.json, plots/)")
     if failures:
-        stderr.print(f"[bold red]{len(failures)} of {total} runs failed[/]:\n  " + "\n  ".join(failures))
+        stderr.print(f"[bold red]{len(failures)} of {total} runs failed[/]:\n  " + escape("\n  ".join(failures)))
         return 1
     return 0
 
@@ -81,12 +82,12 @@ def _figures(run_dir: Path) -> str:
 def _print_status(study: Any) -> None:
     from framework.study import run_status
 
-    table = Table(title=f"study {study.name} ({study.out})")
+    table = Table(title=escape(f"study {study.name} ({study.out})"))
     for column in ("run", "seed", "state"):
         table.add_column(column)
     states = [run_status(study.out / run.path) for run in study.runs]
     for run, state in zip(study.runs, states):
-        table.add_row(run.path.rsplit("/", 1)[0], str(run.seed), state)
+        table.add_row(escape(run.path.rsplit("/", 1)[0]), str(run.seed), state)
     stdout.print(table)
     stdout.print(f"{states.count('done')} of {len(states)} runs done")
 
@@ -101,7 +102,7 @@ def _print_cells(summary: dict[str, Any]) -> None:
         diff = row["best_minus_baseline"]
         paired = "-" if not diff else f"{diff['mean']:+.3f}" + (
             f" (p={diff['p_value']:.3f})" if diff["p_value"] is not None else "")
-        table.add_row(row["name"], f"{row['done']}/{row['runs']}", *(_short(row[arm]) for arm, _ in ARMS), paired)
+        table.add_row(escape(row["name"]), f"{row['done']}/{row['runs']}", *(_short(row[arm]) for arm, _ in ARMS), paired)
     stdout.print(table)
 
 

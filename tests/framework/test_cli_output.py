@@ -37,3 +37,11 @@ def test_the_example_programs_evaluate(tmp_path):
     lines = done.stdout.splitlines()
     assert len(lines) == len((REPO / "examples" / "programs.txt").read_text().splitlines())
     assert all(line.startswith('{"edges"') for line in lines)
+
+
+def test_a_bracketed_path_is_printed_as_written_when_valid(tmp_path, capsys):
+    spec = tmp_path / "exp[v2]" / "spec[bold].toml"
+    spec.parent.mkdir()
+    spec.write_text('[run]\nname = "exp[v2]"\n', encoding="utf-8")
+    assert main(["validate", str(spec)]) == 0
+    assert f"{spec}: valid" in capsys.readouterr().out
