@@ -44,8 +44,6 @@ def test_final_norm_is_an_option_off_by_default():
     assert isinstance(plain.transformer.norm, torch.nn.Identity)
     assert isinstance(normed.transformer.norm, torch.nn.LayerNorm)
     assert count(normed) == count(plain) + 2 * TINY_VIT.width
-    with pytest.raises(TypeError):
-        PixelShuffleViTOptions(final_norm="yes")
 
 
 def test_pixelshuffle_vit_shapes_and_token_grid():
