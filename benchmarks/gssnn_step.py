@@ -10,9 +10,9 @@ Prints one JSON line. Setting (issue 5): a 9-node, 8-edge program graph, batch
   original's default Adam.
 
 The reference is the original implementation's algorithm, transcribed below:
-its encoder (NCHW convolutions, ``nn.LayerNorm([C, H, W])``, vit-pytorch's
-simple-ViT attention as two matmuls and a softmax, the 2-D position code
-recomputed on every call) and its head (a Python loop over samples that
+its encoder (NCHW convolutions, ``nn.LayerNorm([C, H, W])``, vit-pytorch
+0.38.1's simple-ViT attention as two matmuls and a softmax, no final
+LayerNorm, the 2-D position code recomputed on every call) and its head (a Python loop over samples that
 slices and tiles the encoder output chunk by chunk, and a batched graph
 rebuilt on every forward, what ``dgl.batch`` did). It starts from our weights
 and computes the same function as ``gssnn`` with ``faithful = true``; the
@@ -55,7 +55,7 @@ class ReferenceEncoder(nn.Module):
     def __init__(self, ours: PixelShuffleViT) -> None:
         super().__init__()
         plain = copy.deepcopy(ours).to(memory_format=torch.contiguous_format)  # the original ran NCHW
-        self.stem, self.convs, self.transformer, self.head = plain.stem, plain.convs, plain.transformer, plain.head
+        self.stem, self.convs, self.blocks, self.head = plain.stem, plain.convs, plain.transformer.blocks, plain.head
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         x = self.stem(image)
@@ -63,19 +63,25 @@ class ReferenceEncoder(nn.Module):
             x = x + block.conv1b(nn.functional.gelu(block.conv1a(block.norm(block.conv3(x)))))
         x = x.permute(0, 2, 3, 1)  # Rearrange("b c h w -> b h w c")
         batch, height, width, dim = x.shape
-        x = (x + posemb_sincos_2d(height, width, dim, x.device).view(height, width, dim)).reshape(batch, -1, dim)
-        for attention, feed_forward in self.transformer.blocks:
+        x = (x + posemb_sincos_2d(x).view(height, width, dim)).reshape(batch, -1, dim)
+        for attention, feed_forward in self.blocks:
             x = simple_vit_attention(attention, x) + x
             x = feed_forward(x) + x
-        return self.head(self.transformer.norm(x).mean(dim=1))
+        return self.head(x.mean(dim=1))  # vit-pytorch 0.38.1's Transformer ends without a LayerNorm
 
 
-def posemb_sincos_2d(height: int, width: int, dim: int, device: torch.device) -> torch.Tensor:
-    """vit-pytorch's 2-D sin-cos code (row-major tokens, ``[sin x, cos x, sin y, cos y]``), built per call."""
+def posemb_sincos_2d(patches: torch.Tensor) -> torch.Tensor:
+    """vit-pytorch 0.38.1's 2-D sin-cos code of ``patches [B, H, W, C]``, built per call.
+
+    Row-major tokens, ``[sin x, cos x, sin y, cos y]``, computed in the default
+    dtype and cast to the patches' dtype.
+    """
+    _, height, width, dim = patches.shape
+    device = patches.device
     y, x = torch.meshgrid(torch.arange(height, device=device), torch.arange(width, device=device), indexing="ij")
     omega = 1.0 / 10000 ** (torch.arange(dim // 4, device=device) / (dim // 4 - 1))
     y, x = y.flatten()[:, None] * omega[None, :], x.flatten()[:, None] * omega[None, :]
-    return torch.cat((x.sin(), x.cos(), y.sin(), y.cos()), dim=1).float()
+    return torch.cat((x.sin(), x.cos(), y.sin(), y.cos()), dim=1).to(patches.dtype)
 
 
 def simple_vit_attention(attention: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -110,8 +116,9 @@ class ReferenceHead(nn.Module):
             x, y = k % h, k // h
             return torch.cat([(x * omega).sin(), (x * omega).cos(), (y * omega).sin(), (y * omega).cos()])
 
-        self.register_buffer("node_pos", torch.stack([scrambled(a, 0) for a in node_ids]))
-        self.register_buffer("edge_pos", torch.stack([scrambled(a, p) for a, p in zip(edge_ids, ports)]))
+        # Computed in the default dtype, kept in float32, as the original's buffers.
+        self.register_buffer("node_pos", torch.stack([scrambled(a, 0) for a in node_ids]).float())
+        self.register_buffer("edge_pos", torch.stack([scrambled(a, p) for a, p in zip(edge_ids, ports)]).float())
         self.node_ids, self.edge_ids = node_ids, edge_ids
         self.increment = dim // n_elt
         remainder = dim - self.increment * n_elt

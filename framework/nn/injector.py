@@ -30,18 +30,23 @@ def check_sincos_dim(dim: int) -> None:
         raise UsageError(f"the sin-cos positional code needs a feature size divisible by 4 and >= 8, got {dim}")
 
 
-def sincos_code(a: torch.Tensor, b: torch.Tensor, dim: int, temperature: float = 10000.0) -> torch.Tensor:
+def sincos_code(
+    a: torch.Tensor, b: torch.Tensor, dim: int, temperature: float = 10000.0, dtype: torch.dtype = torch.float64
+) -> torch.Tensor:
     """``PE(a, b) = [sin(a w), cos(a w), sin(b w), cos(b w)]`` per row: ``[K] x [K] -> [K, dim]``.
 
     ``w_i = 1 / temperature^(i / (dim/4 - 1))`` for ``i = 0 .. dim/4 - 1``.
-    Computed in float64 and returned as float32.
+    Computed and returned in ``dtype``, on ``a``'s device. In float32 this is,
+    operation for operation, what the original G-SSNN code and vit-pytorch's
+    ``posemb_sincos_2d`` computed under torch's default float32, so it gives
+    their values bit for bit.
     """
     check_sincos_dim(dim)
     quarter = dim // 4
-    omega = 1.0 / temperature ** (torch.arange(quarter, dtype=torch.float64) / (quarter - 1))
-    pa = a.to(torch.float64)[:, None] * omega[None, :]
-    pb = b.to(torch.float64)[:, None] * omega[None, :]
-    return torch.cat([pa.sin(), pa.cos(), pb.sin(), pb.cos()], dim=1).float()
+    omega = 1.0 / temperature ** (torch.arange(quarter, dtype=dtype, device=a.device) / (quarter - 1))
+    pa = a.to(dtype)[:, None] * omega[None, :]
+    pb = b.to(dtype)[:, None] * omega[None, :]
+    return torch.cat([pa.sin(), pa.cos(), pb.sin(), pb.cos()], dim=1)
 
 
 def chunk_gather_index(ids: torch.Tensor, n_elt: int, dim: int) -> torch.Tensor:

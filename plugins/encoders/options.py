@@ -59,6 +59,9 @@ class PixelShuffleViTOptions:
         heads: attention heads.
         head_dim: width of each attention head.
         mlp_dim: hidden width of the transformer's MLP.
+        final_norm: normalise the tokens once more after the last
+            transformer block, as later vit-pytorch versions do (2 x width
+            parameters more; no longer the original's function).
     """
 
     unshuffle: int = field(default=16, validator=_positive)
@@ -68,6 +71,7 @@ class PixelShuffleViTOptions:
     heads: int = field(default=4, validator=_positive)
     head_dim: int = field(default=128, validator=_positive)
     mlp_dim: int = field(default=512, validator=_positive)
+    final_norm: bool = False
 
     @width.validator
     def _width_for_sincos(self, attribute: object, value: int) -> None:

@@ -1,11 +1,15 @@
 """The G-SSNN paper's image encoder: pixel-unshuffle stem, residual convs, a small ViT.
 
-Exactly as described in gssnn.md (arXiv 2303.03340): a ``C x H x W`` image
-becomes ``(H/f) x (W/f)`` tokens by PixelUnshuffle(f) and a 1x1 convolution,
-passes residual conv blocks, gets a 2-D sin-cos position code, runs through a
+As described in gssnn.md (arXiv 2303.03340): a ``C x H x W`` image becomes
+``(H/f) x (W/f)`` tokens by PixelUnshuffle(f) and a 1x1 convolution, passes
+residual conv blocks, gets a 2-D sin-cos position code, runs through a
 pre-norm transformer and is averaged over tokens into ``Linear(width, out)``.
-With the paper's options on 1 x 128 x 128 images: about 3.9 M parameters for
-``out = 1`` (the baseline) and 4.0 M for ``out = 512`` (the G-SSNN encoder).
+With the default options this is the function of the original code
+(``PixelShuffle_ViT_Encoder`` on vit-pytorch 0.38.1): no LayerNorm after the
+last transformer block, and the position code recomputed on every forward in
+torch's default dtype. On 1 x 128 x 128 images it has the original's
+3,903,489 parameters for ``out = 1`` (the baseline) and 4,034,816 for
+``out = 512`` (the G-SSNN encoder).
 """
 
 from __future__ import annotations
@@ -65,13 +69,19 @@ def layer_norm_chw(x: torch.Tensor, norm: nn.LayerNorm) -> torch.Tensor:
     return F.layer_norm(channels_last, channels_last.shape[1:], weight, bias, norm.eps).permute(0, 3, 1, 2)
 
 
-def grid_code(height: int, width: int, dim: int) -> torch.Tensor:
+def grid_code(
+    height: int, width: int, dim: int, dtype: torch.dtype | None = None, device: torch.device | None = None
+) -> torch.Tensor:
     """2-D sin-cos code of a ``height x width`` token grid, row-major: ``[H*W, dim]``.
 
-    Token ``(r, c)`` gets ``[sin(c w), cos(c w), sin(r w), cos(r w)]``.
+    Token ``(r, c)`` gets ``[sin(c w), cos(c w), sin(r w), cos(r w)]``,
+    computed in ``dtype`` (default: torch's default dtype) on ``device``, as
+    vit-pytorch 0.38.1's ``posemb_sincos_2d`` computes it.
     """
-    rows, cols = torch.meshgrid(torch.arange(height), torch.arange(width), indexing="ij")
-    return sincos_code(cols.flatten(), rows.flatten(), dim)
+    rows, cols = torch.meshgrid(
+        torch.arange(height, device=device), torch.arange(width, device=device), indexing="ij"
+    )
+    return sincos_code(cols.flatten(), rows.flatten(), dim, dtype=dtype or torch.get_default_dtype())
 
 
 class PixelShuffleViT(nn.Module):
@@ -84,6 +94,7 @@ class PixelShuffleViT(nn.Module):
         width: token width (paper: 256); divisible by 4.
         conv_depth: residual conv blocks (paper: 3).
         depth, heads, head_dim, mlp_dim: transformer (paper: 2, 4, 128, 512).
+        final_norm: a LayerNorm after the last transformer block (paper: none).
 
     Shapes:
         ``[B, C, H, W] -> [B, out_dim]``.
@@ -100,6 +111,7 @@ class PixelShuffleViT(nn.Module):
         heads: int = 4,
         head_dim: int = 128,
         mlp_dim: int = 512,
+        final_norm: bool = False,
     ) -> None:
         super().__init__()
         channels, height, wide = check_image_shape(input_shape, unshuffle)
@@ -108,17 +120,20 @@ class PixelShuffleViT(nn.Module):
             nn.PixelUnshuffle(unshuffle), nn.Conv2d(channels * unshuffle**2, width, kernel_size=1)
         )
         self.convs = nn.Sequential(*[ConvResidual(width, grid_h, grid_w) for _ in range(conv_depth)])
-        self.register_buffer("position", grid_code(grid_h, grid_w, width))
-        self.transformer = Transformer(width, depth, heads, head_dim, mlp_dim)
+        self.transformer = Transformer(width, depth, heads, head_dim, mlp_dim, final_norm)
         self.head = nn.Linear(width, out_dim)
         self.stem[1].to(memory_format=torch.channels_last)
         self.convs.to(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         pixels = self.stem[0](x).contiguous(memory_format=torch.channels_last)
+        features = self.convs(self.stem[1](pixels))
         # Channels-last [B, C, H, W] is [B, H, W, C] in memory: the tokens below are a view, no copy.
-        tokens = self.convs(self.stem[1](pixels)).flatten(2).transpose(1, 2)  # [B, H*W, width], row-major
-        tokens = self.transformer(tokens + self.position.to(tokens.dtype))
+        tokens = features.flatten(2).transpose(1, 2)  # [B, H*W, width], row-major
+        # Recomputed per call in the default dtype, then cast, as the original did: its exact function.
+        _, channels, rows, cols = features.shape
+        position = grid_code(rows, cols, channels, device=tokens.device).to(tokens.dtype)
+        tokens = self.transformer(tokens + position)
         return self.head(tokens.mean(dim=1))
 
 
@@ -135,4 +150,5 @@ def build_pixelshuffle_vit(
         heads=options.heads,
         head_dim=options.head_dim,
         mlp_dim=options.mlp_dim,
+        final_norm=options.final_norm,
     )

@@ -35,18 +35,23 @@ class FeedForward(nn.Sequential):
 
 
 class Transformer(nn.Module):
-    """``depth`` residual (attention, feed-forward) pairs, then a final LayerNorm.
+    """``depth`` residual (attention, feed-forward) pairs, optionally followed by a LayerNorm.
+
+    Without ``final_norm`` this is vit-pytorch 0.38.1's simple-ViT
+    ``Transformer``, which the G-SSNN paper used: it returns the residual
+    stream of the last block as it is. Later vit-pytorch versions, and most
+    ViTs, normalise it once more (``final_norm = True``).
 
     Shapes:
         ``[B, T, dim] -> [B, T, dim]``.
     """
 
-    def __init__(self, dim: int, depth: int, heads: int, head_dim: int, mlp_dim: int) -> None:
+    def __init__(self, dim: int, depth: int, heads: int, head_dim: int, mlp_dim: int, final_norm: bool = False) -> None:
         super().__init__()
         self.blocks = nn.ModuleList(
             nn.ModuleList([Attention(dim, heads, head_dim), FeedForward(dim, mlp_dim)]) for _ in range(depth)
         )
-        self.norm = nn.LayerNorm(dim)
+        self.norm = nn.LayerNorm(dim) if final_norm else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for attention, feed_forward in self.blocks:

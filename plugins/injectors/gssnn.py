@@ -16,7 +16,11 @@ ablation against its archived numbers:
    appears twice (``M = 4E``);
 3. the positional table is scrambled: an element that should get
    ``PE(a, b)`` gets ``PE(k mod H, k div H)`` with ``k = a (max_conn + 1) + b``
-   and ``H = n_elt``.
+   and ``H = n_elt``;
+4. that table is computed in torch's default dtype when the injector is
+   built (float32 as the original ran, float64 under
+   ``torch.set_default_dtype(torch.float64)``), then rounded to float32, as
+   the original did; the exact mode computes it in float64.
 
 The original's per-sample Python loop is not reproduced (it changes speed,
 not values).
@@ -56,10 +60,11 @@ class GSSNNInjector(Injector):
         n_elt = graph.num_nodes + repeat * graph.num_edges
         if faithful:
             k = ids * (max_conn + 1) + slots
-            ids_for_code, slots_for_code = k % n_elt, k // n_elt
+            ids_for_code, slots_for_code, dtype = k % n_elt, k // n_elt, torch.get_default_dtype()
         else:
-            ids_for_code, slots_for_code = ids, slots
-        self.register_buffer("position", sincos_code(ids_for_code, slots_for_code, dim, temperature))
+            ids_for_code, slots_for_code, dtype = ids, slots, torch.float64
+        code = sincos_code(ids_for_code, slots_for_code, dim, temperature, dtype=dtype)
+        self.register_buffer("position", code.float())
         self.register_buffer("choice", chunk_gather_index(ids, n_elt, dim))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

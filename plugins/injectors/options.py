@@ -12,7 +12,8 @@ class GSSNNInjectorOptions:
 
     Attributes:
         faithful: reproduce the original code's quirks (doubled edges,
-            scrambled positional table) for ablation; default false.
+            scrambled positional table computed in the default dtype) for
+            ablation; default false.
         temperature: base of the sin-cos frequencies (paper: 10000).
     """
 

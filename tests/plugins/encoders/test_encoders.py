@@ -1,5 +1,6 @@
 import pytest
 import torch
+from attrs import evolve
 
 from framework import GraphIndex, GSSNN, UsageError
 from framework.nn.testing import example_graphs
@@ -27,19 +28,28 @@ def test_registered():
 
 
 def test_paper_parameter_counts():
-    """gssnn.md: about 3.9 M parameters for the baseline and 4.8 M with the G-SSNN head."""
+    """gssnn.md: the original's 3,903,489 (baseline), 4,034,816 (encoder, out 512) and 4,823,297 (G-SSNN)."""
     baseline = build_pixelshuffle_vit(PixelShuffleViTOptions(), (1, 128, 128), 1)
-    assert count(baseline) == 3_904_001
+    assert count(baseline) == 3_903_489
     graph = GraphIndex.from_port_graph(example_graphs()["tree9"])
     encoder = build_pixelshuffle_vit(PixelShuffleViTOptions(), (1, 128, 128), 512)
+    assert count(encoder) == 4_034_816
     model = GSSNN(encoder, GSSNNInjector(graph, 512, 10), build_gine(GINEOptions(), 512), 512)
-    assert count(model) == 4_823_809
+    assert count(model) == 4_823_297
+
+
+def test_final_norm_is_an_option_off_by_default():
+    plain = build_pixelshuffle_vit(TINY_VIT, (1, 8, 8), 3)
+    normed = build_pixelshuffle_vit(evolve(TINY_VIT, final_norm=True), (1, 8, 8), 3)
+    assert isinstance(plain.transformer.norm, torch.nn.Identity)
+    assert isinstance(normed.transformer.norm, torch.nn.LayerNorm)
+    assert count(normed) == count(plain) + 2 * TINY_VIT.width
 
 
 def test_pixelshuffle_vit_shapes_and_token_grid():
     model = build_pixelshuffle_vit(TINY_VIT, (2, 16, 12), 5)
     assert model(torch.randn(3, 2, 16, 12)).shape == (3, 5)
-    assert model.position.shape == (4 * 3, 16)
+    assert grid_code(4, 3, 16).shape == (4 * 3, 16)
 
 
 @pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
