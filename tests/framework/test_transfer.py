@@ -93,3 +93,17 @@ def test_bad_start_tables_stop_before_any_work(tmp_path, capsys):
     spec = _spec(tmp_path, "bad", start='[start]\nweights = "all"')
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 2
     assert "needs start.from" in capsys.readouterr().err and not (tmp_path / "run").exists()
+
+
+def test_the_start_table_is_written_with_its_from_key_and_loads_back():
+    import tomllib
+
+    from framework.convert import SpecError
+    from framework.spec import spec_to_toml, structure_spec
+
+    spec = structure_spec({"start": {"from": "runs/a", "weights": "encoder"}})
+    text = spec_to_toml(spec)
+    assert '[start]\nfrom = "runs/a"\nweights = "encoder"\n' in text
+    assert structure_spec(tomllib.loads(text)) == spec
+    with pytest.raises(SpecError, match=r"start\.form: unknown key \(did you mean 'from'\?\)"):
+        structure_spec({"start": {"form": "runs/a"}})
