@@ -22,6 +22,7 @@ from framework.graph import PortGraph
 from framework.hookspecs import hookimpl
 from framework.nn import __all__ as _NEURAL
 from framework.plugins import Plugins, build_plugin, plugin_options
+from framework.probing import PartScore, ProbeReport, ProbeSubject, part_score, per_sample, rank
 from framework.run_state import Candidate, RunState, Scores
 from framework.spec import Spec
 from framework.task import Split, TaskData, class_balance, majority_accuracy
@@ -55,6 +56,7 @@ _LAZY = {
     "TrainResult": "framework.training",
     "seed_everything": "framework.training",
     "train": "framework.training",
+    "load_network": "framework.loading",
 }
 
 
@@ -114,6 +116,13 @@ __all__ = [
     "SpecError",
     "UnknownPluginError",
     "UsageError",
+    # probes (framework probe)
+    "PartScore",
+    "ProbeReport",
+    "ProbeSubject",
+    "part_score",
+    "per_sample",
+    "rank",
     # tasks
     "class_balance",
     "majority_accuracy",

@@ -23,6 +23,7 @@ KINDS: Mapping[str, str] = {
     "task": "register_tasks",
     "selector": "register_selectors",
     "executor": "register_executors",
+    "probe": "register_probes",
 }
 
 

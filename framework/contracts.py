@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from framework.events import GenerationEnd, RunEnd
     from framework.graph import PortGraph
     from framework.nn import Backbone, GraphIndex, Injector
+    from framework.networks import Trained
+    from framework.probing import ProbeReport, ProbeSubject
     from framework.run_state import Scores
     from framework.task import TaskData
 
@@ -149,7 +151,8 @@ class JobRunner(Protocol):
     (the engine's :class:`framework.network_trainer.NetworkTrainer`, a study's run runner)."""
 
     def __call__(self, job: Job) -> Any:
-        """The job's result (a network's :class:`Scores`)."""
+        """The job's result (a network's :class:`framework.networks.Trained`: its scores and
+        weights, handed back unchanged so that the engine saves the network)."""
 
     def lost(self, job: Job, reason: str) -> Any:
         """The result to record for a job whose worker died on every attempt."""
@@ -161,6 +164,13 @@ class Executor(Protocol):
     def run(self, jobs: Sequence[Job], train: JobRunner, on_result: Callable[[Job, Any], None]) -> None:
         """Call ``train(job)`` for every job and ``on_result(job, result)`` in job order as results
         arrive; record ``train.lost(job, reason)`` for a job whose worker died on every attempt."""
+
+
+class Probe(Protocol):
+    """Finds which parts of a saved network matter (kind ``"probe"``, ``framework probe``)."""
+
+    def run(self, subject: ProbeSubject) -> ProbeReport:
+        """Measure ``subject.module`` on ``subject.split``; the parts ranked (:func:`framework.rank`)."""
 
 
 # ---------------------------------------------------------------------------
@@ -198,6 +208,7 @@ EncoderFactory: TypeAlias = Callable[[Any, "tuple[int, ...]", int], "torch.nn.Mo
 InjectorFactory: TypeAlias = Callable[[Any, "GraphIndex", int, int], "Injector"]
 #: ``factory(options, dim)``: see :class:`framework.nn.Backbone`.
 BackboneFactory: TypeAlias = Callable[[Any, int], "Backbone"]
+ProbeFactory: TypeAlias = Callable[[Any], Probe]
 
 __all__ = [
     "BackboneFactory",
@@ -212,6 +223,8 @@ __all__ = [
     "LibraryLearner",
     "LibraryLearnerFactory",
     "LibraryResult",
+    "Probe",
+    "ProbeFactory",
     "Reporter",
     "Resumable",
     "Selector",

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Mapping
 import attrs
 import cattrs
 from attrs import field, frozen
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from framework.errors import UsageError
 
@@ -123,8 +123,12 @@ def _make_converter() -> cattrs.Converter:
     def is_table(cls: Any) -> bool:
         return isinstance(cls, type) and attrs.has(cls) and not is_choice(cls)
 
+    def toml_names(cls: type) -> dict[str, Any]:
+        """Fields whose TOML key differs from their name (``from``, a Python keyword)."""
+        return {f.name: override(rename=f.metadata["toml"]) for f in attrs.fields(cls) if "toml" in f.metadata}
+
     def table_structure(cls: type) -> Any:
-        structure_fields = make_dict_structure_fn(cls, converter)
+        structure_fields = make_dict_structure_fn(cls, converter, **toml_names(cls))
 
         def structure(data: Any, _type: Any) -> Any:
             if not isinstance(data, dict):
@@ -136,6 +140,9 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook_factory(is_choice, choice_structure)
     converter.register_unstructure_hook_factory(is_choice, choice_unstructure)
     converter.register_structure_hook_factory(is_table, table_structure)
+    converter.register_unstructure_hook_factory(
+        lambda cls: is_table(cls) and bool(toml_names(cls)),
+        lambda cls: make_dict_unstructure_fn(cls, converter, **toml_names(cls)))
     return converter
 
 
@@ -160,7 +167,7 @@ def _format_exception(exc: BaseException, type_: Any) -> str:
 
 
 def _unknown_key(key: str, cls: type | None) -> str:
-    names = [f.name for f in attrs.fields(cls)] if cls is not None and attrs.has(cls) else []
+    names = [f.metadata.get("toml", f.name) for f in attrs.fields(cls)] if cls is not None and attrs.has(cls) else []
     close = difflib.get_close_matches(key, names, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else f" (valid keys: {', '.join(names)})"
     return f"{_UNKNOWN}{key}\t{hint}"

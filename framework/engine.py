@@ -40,11 +40,13 @@ from framework.errors import FrameworkError, UsageError
 from framework.events import GenerationEnd, RunEnd
 from framework.graph import PortGraph
 from framework.network_trainer import NetworkTrainer
+from framework.networks import Trained, networks_to_keep, prune_networks, save_trained
 from framework.plugins import Plugins, build_plugin
 from framework.run_dir import RunDir, cache_dir, grammar_name
 from framework.run_state import Candidate, GenerationRecord, RunState, Scores, state_from_json, state_to_json
 from framework.spec import PluginChoice, Spec, spec_to_toml
 from framework.store import write_json_atomic, write_text_atomic
+from framework.transfer import open_start
 
 
 @frozen
@@ -93,6 +95,8 @@ def run(
 
     if not (run_dir.root / state.grammar).exists():  # a new run (or one killed before its first grammar)
         loop.save_grammar(loop.initial_grammar(), state.grammar)
+        if loop.start is not None:
+            write_json_atomic(run_dir.start, loop.start.record())
     state = loop.train_baseline(state)
     while state.phase != "done":
         grammar = Grammar.load(run_dir.root / state.grammar)
@@ -167,6 +171,7 @@ class _Loop:
         self.selector = self._build(spec.population.selector)
         self.executor = self._build(spec.executor)
         self.learner = self._build(spec.library) if spec.library.enabled else None
+        self.start = open_start(spec)  # the run this one starts from ([start]), or None: checked here
         task = self._build(spec.task)
         with console.status(f"loading task {spec.task.plugin!r}"):
             self.data = task.load(cache_dir(), spec.run.seed)
@@ -187,6 +192,8 @@ class _Loop:
         return build_plugin(self.registry, choice.kind, choice.plugin, choice.options, *factory_args)
 
     def initial_grammar(self) -> Grammar:
+        if self.start is not None:
+            return self.start.grammar()
         if self.spec.domain.grammar:
             return Grammar.load(self.spec_dir / self.spec.domain.grammar)
         return self.domain.grammar
@@ -215,13 +222,15 @@ class _Loop:
             return state
         self.console.print(f"[bold]baseline[/]: training the encoder alone {runs} times")
 
-        def on_result(job: TrainJob, scores: Scores) -> None:
+        def on_result(job: TrainJob, trained: Trained) -> None:
             nonlocal state
-            state = evolve(state, baseline=state.baseline + (scores,))
+            self._save_network(job, trained, state.grammar)
+            state = evolve(state, baseline=state.baseline + (trained.scores,))
             _checkpoint(self.run_dir, state)
-            self._announce(job, scores, len(state.baseline), runs)
+            self._announce(job, trained.scores, len(state.baseline), runs)
 
         self.executor.run(jobs, self.trainer, on_result)
+        self._prune_networks(state)
         return state
 
     # -- 1. explore -----------------------------------------------------------
@@ -287,15 +296,17 @@ class _Loop:
         todo = [c for c in state.pending if c.scores is None]
         jobs = [TrainJob(c.id, c, derive_seed(self.spec.run.seed, "train", c.id, r))
                 for c in todo for r in range(repeats)]
-        partial: dict[str, list[Scores]] = {}
+        partial: dict[str, list[tuple[TrainJob, Trained]]] = {}
         total = len(state.pending)
 
-        def on_result(job: TrainJob, scores: Scores) -> None:
+        def on_result(job: TrainJob, trained: Trained) -> None:
             nonlocal state
-            partial.setdefault(job.key, []).append(scores)
+            partial.setdefault(job.key, []).append((job, trained))
             if len(partial[job.key]) < repeats:
                 return
-            averaged = steps.average_repeats(partial.pop(job.key))
+            runs = partial.pop(job.key)
+            self._save_network(*runs[0], state.grammar)  # the first repeat's network
+            averaged = steps.average_repeats([t.scores for _, t in runs])
             pending = tuple(evolve(c, scores=averaged) if c.id == job.key else c for c in state.pending)
             state = evolve(state, pending=pending)
             _checkpoint(self.run_dir, state)
@@ -319,6 +330,15 @@ class _Loop:
             raise
         except Exception as exc:
             raise UsageError(f"model: the network cannot be built or run: {type(exc).__name__}: {exc}") from exc
+
+    def _save_network(self, job: TrainJob, trained: Trained, grammar: str) -> None:
+        save_trained(self.run_dir, self.spec, self.registry, self.data.input_shape, job.key, job.candidate,
+                     job.seed, trained, grammar)
+
+    def _prune_networks(self, state: RunState) -> None:
+        """Drop saved networks the ``[artifacts] networks`` policy no longer keeps."""
+        prune_networks(self.run_dir, networks_to_keep(self.spec.artifacts.networks, state,
+                                                      lambda s: float(self.selector.score(s))))
 
     def _announce(self, job: TrainJob, scores: Scores, done: int, total: int) -> None:
         if scores.failed:
@@ -363,6 +383,7 @@ class _Loop:
             history=state.history[:-1] + (record,),
         )
         _checkpoint(self.run_dir, state)
+        self._prune_networks(state)
         report.write_metrics(self.run_dir, state)
         self.console.print(
             f"[bold]generation {g}[/]: kept {len(survivors)} of {len(survivors) + len(discarded)}"

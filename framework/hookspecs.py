@@ -177,6 +177,20 @@ def register_executors() -> Iterable[PluginInfo]:
     """
 
 
+@hookspec
+def register_probes() -> Iterable[PluginInfo]:
+    """Return the probes this plugin provides (``framework probe --method NAME``).
+
+    A probe's factory, ``factory(options)``, builds a :class:`framework.contracts.Probe`:
+    ``run(subject: ProbeSubject) -> ProbeReport`` (:mod:`framework.probing`), which
+    parts of a saved network it relies on.
+
+    Called once, while the plugin manager is built.
+
+    :return: an iterable of :class:`~framework.PluginInfo` of kind ``"probe"``.
+    """
+
+
 # ---------------------------------------------------------------------------
 # Events: called once per generation and once per run
 # ---------------------------------------------------------------------------

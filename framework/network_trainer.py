@@ -2,9 +2,12 @@
 
 The engine hands executors a :class:`NetworkTrainer`: ``trainer(job)`` builds
 and trains the job's network (a candidate's G-SSNN, or the encoder alone for
-the baseline arm) and returns its :class:`Scores`; ``trainer.lost(job,
-reason)`` is the score an executor records for a job it could not finish
-(its worker died on every attempt).
+the baseline arm) and returns a :class:`framework.networks.Trained`: its
+scores and, unless it failed, its weights as safetensors bytes, which the
+engine saves; ``trainer.lost(job, reason)`` is what an executor records for a
+job it could not finish (its worker died on every attempt). With ``[start]
+weights``, each network is first warm-started from the source run
+(:mod:`framework.transfer`).
 
 Pickled, a trainer carries only the spec and the folder it was read from.
 In another process (a process pool, a Ray worker) it rebuilds the plugin
@@ -21,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 from framework import steps
 from framework.errors import FrameworkError
 from framework.graph import PortGraph
+from framework.networks import Trained, build_network
 from framework.plugins import build_plugin
-from framework.run_state import Scores
-from framework.spec import PluginChoice, Spec, spec_to_toml
+from framework.spec import Spec, spec_to_toml
+from framework.transfer import Start, open_start
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -39,6 +43,7 @@ class NetworkTrainer:
                  data: TaskData | None = None, console: Console | None = None) -> None:
         self.spec, self.spec_dir, self.console = spec, Path(spec_dir), console
         self._registry, self._data = registry, data
+        self._start: Start | None | bool = False  # False: not opened yet (workers open it on first use)
 
     def __getstate__(self) -> dict[str, Any]:
         return {"spec": self.spec, "spec_dir": self.spec_dir}
@@ -58,23 +63,20 @@ class NetworkTrainer:
             self._registry, self._data = _worker_plugins_and_data(self.spec, self.spec_dir)
         return self._data
 
+    @property
+    def start(self) -> Start | None:
+        """The run the networks are warm-started from (``[start]``), or None."""
+        if self._start is False:
+            self._start = open_start(self.spec)
+        return self._start  # type: ignore[return-value]
+
     def build_model(self, graph: PortGraph | None) -> Any:
         """The network of a candidate's graph, or the baseline encoder for None."""
-        from framework.nn import GSSNN, GraphIndex
+        return build_network(self.registry, self.spec.model, self.data.input_shape, graph)
 
-        model, shape = self.spec.model, self.data.input_shape
-        if graph is None:
-            return self._build(model.encoder, shape, 1)
-        encoder = self._build(model.encoder, shape, model.dim)
-        injector = self._build(model.injector, GraphIndex.from_port_graph(graph), model.dim, graph.max_conn)
-        backbone = self._build(model.backbone, model.dim)
-        return GSSNN(encoder, injector, backbone, model.dim, out_dim=1)
-
-    def _build(self, choice: PluginChoice, *factory_args: Any) -> Any:
-        return build_plugin(self.registry, choice.kind, choice.plugin, choice.options, *factory_args)
-
-    def __call__(self, job: Any) -> Scores:
+    def __call__(self, job: Any) -> Trained:
         """Build and train one network; any failure becomes a failed score, never a crash."""
+        from framework.networks import weights_of
         from framework.nn.progress import TrainingProgress
         from framework.training import resolve_device, seed_everything, train
 
@@ -82,7 +84,9 @@ class NetworkTrainer:
         try:
             device = resolve_device(spec.run.device)  # the worker's own device
             seed_everything(job.seed)
-            model = self.build_model(job.candidate.graph if job.candidate else None)
+            graph = job.candidate.graph if job.candidate else None
+            model = self.build_model(graph)
+            start = self.start.warm_start(model, graph) if self.start is not None else None
             if console is not None and console.is_terminal:  # a live bar; logs and pipes get the summary line
                 with TrainingProgress(console, transient=True) as bars:
                     result = train(model, self.data, spec.training, device=device, seed=job.seed,
@@ -92,11 +96,13 @@ class NetworkTrainer:
         except FrameworkError:
             raise
         except Exception as exc:  # a plugin failing on one candidate must not end the run
-            return steps.failed_scores(f"{type(exc).__name__}: {exc}")
-        return steps.scores_of(result)
+            return Trained(steps.failed_scores(f"{type(exc).__name__}: {exc}"))
+        if result.failed:
+            return Trained(steps.scores_of(result), start=start)
+        return Trained(steps.scores_of(result), weights_of(model), sum(p.numel() for p in model.parameters()), start)
 
-    def lost(self, job: Any, reason: str) -> Scores:
-        return steps.failed_scores(f"lost: {reason}")
+    def lost(self, job: Any, reason: str) -> Trained:
+        return Trained(steps.failed_scores(f"lost: {reason}"))
 
 
 #: The last spec's registry and data in this worker process: a worker trains many

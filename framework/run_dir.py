@@ -8,6 +8,8 @@ lists the same files)::
     summary.json  summary.md
     grammars/g<g>.lark      population/g<g>.jsonl
     plots/g<g>.png          drawings/g<g>/<id>.svg
+    networks/<id>.safetensors  networks/<id>.json   start.json
+    probes/<id>/<method>.json  drawings/importance/<id>-<method>.svg
     tensorboard/
 """
 
@@ -26,6 +28,9 @@ class RunDir:
     root: Path = field(converter=Path)
 
     def __str__(self) -> str:  # messages name the folder
+        return str(self.root)
+
+    def __fspath__(self) -> str:  # a RunDir is where it is: Path(run_dir), RunDir(run_dir) work
         return str(self.root)
 
     @property
@@ -82,6 +87,32 @@ class RunDir:
 
     def drawing(self, generation: int, candidate_id: str) -> Path:
         return self.drawings(generation) / f"{candidate_id}.svg"
+
+    @property
+    def networks(self) -> Path:
+        """The folder of saved networks (docs/artifacts.md)."""
+        return self.root / "networks"
+
+    def network_weights(self, key: str) -> Path:
+        """A saved network's state dict (safetensors); ``key`` is a candidate id or ``baseline-<i>``."""
+        return self.networks / f"{key}.safetensors"
+
+    def network_manifest(self, key: str) -> Path:
+        """A saved network's manifest: how to rebuild it, what it scored."""
+        return self.networks / f"{key}.json"
+
+    @property
+    def start(self) -> Path:
+        """What a run started ``from`` another carried over (``[start]``)."""
+        return self.root / "start.json"
+
+    def probe(self, key: str, method: str) -> Path:
+        """What ``framework probe --method METHOD`` found on network ``key``."""
+        return self.root / "probes" / key / f"{method}.json"
+
+    def importance_drawing(self, key: str, method: str) -> Path:
+        """Network ``key``'s graph shaded by importance (next to the survivors' drawings)."""
+        return self.root / "drawings" / "importance" / f"{key}-{method}.svg"
 
 
 def grammar_name(generation: int) -> str:

@@ -163,6 +163,32 @@ class PluginsSection:
     paths: tuple[str, ...] = ()
 
 
+#: Which trained networks a run keeps in ``networks/`` (``[artifacts] networks``).
+NETWORK_POLICIES = ("all", "survivors", "none")
+
+
+@frozen
+class ArtifactsSection:
+    """``[artifacts]``: ``networks`` keeps every trained network, the survivors and the best
+    baseline run, or none (docs/artifacts.md)."""
+
+    networks: str = field(default="survivors", validator=in_(NETWORK_POLICIES))
+
+
+#: What a run started from another run carries over (``[start] weights``).
+WARM_STARTS = ("none", "encoder", "all")
+
+
+@frozen
+class StartSection:
+    """``[start]``: begin from another run's final grammar (``from``, a run directory, relative
+    to the working directory like ``run.out``) and optionally warm-start every network from
+    its nearest saved network (docs/artifacts.md)."""
+
+    source: str | None = field(default=None, metadata={"toml": "from"})
+    weights: str = field(default="none", validator=in_(WARM_STARTS))
+
+
 @frozen
 class Spec:
     """A whole ``plugin-spec.toml``."""
@@ -178,6 +204,8 @@ class Spec:
     baseline: BaselineSection = BaselineSection()
     executor: ExecutorChoice = ExecutorChoice()
     plugins: PluginsSection = PluginsSection()
+    artifacts: ArtifactsSection = ArtifactsSection()
+    start: StartSection = StartSection()
 
 
 # ---------------------------------------------------------------------------

@@ -5,7 +5,9 @@
 waits only for the jobs before it), so the engine checkpoints after every
 network and the checkpoints follow the same sequence on every executor.
 ``train`` is a picklable callable (the engine's
-:class:`framework.network_trainer.NetworkTrainer`, or a study's run runner); when a job's
+:class:`framework.network_trainer.NetworkTrainer`, whose result is a
+:class:`framework.networks.Trained`: scores and the network's weights, which the
+engine saves; or a study's run runner); when a job's
 worker dies on every attempt, ``train.lost(job, reason)`` gives the result
 recorded for it, and the others go on.
 

@@ -37,7 +37,8 @@ def _spec_keys(cls: type, prefix: str) -> list[str]:
     for field in attrs.fields(cls):
         if field.name == "options":
             continue
-        path = f"{prefix}.{field.name}" if prefix else field.name
+        name = field.metadata.get("toml", field.name)
+        path = f"{prefix}.{name}" if prefix else name
         element = getattr(field.type, "__args__", (None,))[0]
         if isinstance(element, type) and issubclass(element, PluginChoice):
             keys += _spec_keys(element, path)

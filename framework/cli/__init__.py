@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     ("", "framework.cli.plugins"),      # plugins
     ("", "framework.cli.report"),       # report
     ("", "framework.cli.study"),        # study
+    ("", "framework.cli.networks"),     # predict, show, probe
     ("dsl", "framework.cli.dsl"),       # dsl eval, check, draw
     ("dsl", "framework.cli.synthesis"),  # dsl enumerate, sample, reweight
     ("dsl", "framework.cli.compress"),  # dsl compress

@@ -16,16 +16,16 @@ Spec usage (every option shown with its default)::
 
 from __future__ import annotations
 
-from typing import Hashable
+from typing import Hashable, Mapping
 
 from attrs import field, frozen
 from attrs.validators import ge, gt, in_, instance_of
 
 from framework import Grammar, PluginInfo, PortGraph, Program, Rejection, hookimpl
 
-from .drawing import drawing_bytes, on_generation_end  # noqa: F401 (the reporter hook registers with the module)
+from .drawing import drawing_bytes, importance_svg, on_generation_end  # noqa: F401 (the reporter hook registers with the module)
 from .equivalence import EQUIVALENCES
-from .interpreter import DEFAULT_STEP_BUDGET, indirection_table, interpret
+from .interpreter import DEFAULT_STEP_BUDGET, indirection_table, interpret, provenance
 
 
 @frozen
@@ -77,6 +77,12 @@ class GraphDomain:
         table = self._table(grammar) if grammar is not None else None
         return interpret(program, table, max_conn=self.options.max_conn, step_budget=self.options.step_budget)
 
+    def provenance(self, program: Program, grammar: Grammar | None = None) -> dict[int, int]:
+        """Element id of the output graph -> pre-order index of the program node that built it
+        (an invention call owns what its body builds); what ``framework probe`` ablates per production."""
+        table = self._table(grammar) if grammar is not None else None
+        return provenance(program, table, max_conn=self.options.max_conn, step_budget=self.options.step_budget)
+
     def key(self, output: PortGraph) -> Hashable:
         """Cheap invariant of the chosen equivalence (equal for equivalent outputs)."""
         return self._key(output)
@@ -97,6 +103,11 @@ class GraphDomain:
         """The output graph drawn as ``format`` (``"svg"``, ``"png"``): nodes on a circle in
         creation order, each edge labelled ``id:port`` (``framework dsl draw``)."""
         return drawing_bytes(output, title, format)
+
+    def draw_importance(self, output: PortGraph, importance: Mapping[tuple[str, int], float], title: str = "") -> bytes:
+        """An SVG of ``output`` with nodes and edges (``("node" | "edge", id)`` -> 0..1) shaded
+        white to red by importance (``framework probe``)."""
+        return importance_svg(output, importance, title)
 
 
 @hookimpl

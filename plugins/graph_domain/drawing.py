@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from html import escape
+from typing import Mapping
 
 from framework import PortGraph, UsageError, hookimpl
 from framework.store import read_jsonl, write_text_atomic
@@ -52,8 +53,11 @@ def _edge_curves(graph: PortGraph):
             yield edge_id, port, (x1, y1), control, (x2, y2)
 
 
-def port_graph_svg(graph: PortGraph, title: str = "") -> str:
-    """A standalone SVG document of ``graph``."""
+def port_graph_svg(graph: PortGraph, title: str = "", *, node_fill: Mapping[int, str] | None = None,
+                   edge_stroke: Mapping[int, str] | None = None) -> str:
+    """A standalone SVG document of ``graph``; ``node_fill`` / ``edge_stroke`` colour nodes and
+    edges by id (``framework probe`` colours them by importance)."""
+    node_fill, edge_stroke = node_fill or {}, edge_stroke or {}
     lines = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_SIZE}" height="{_SIZE}" '
         f'viewBox="0 0 {_SIZE} {_SIZE}" font-family="sans-serif" font-size="12">',
@@ -62,11 +66,13 @@ def port_graph_svg(graph: PortGraph, title: str = "") -> str:
     ]
     for edge_id, port, (x1, y1), (cx, cy), (x2, y2) in _edge_curves(graph):
         lx, ly = (x1 + 2 * cx + x2) / 4, (y1 + 2 * cy + y2) / 4  # the curve's midpoint
-        lines.append(f'<path d="M {x1} {y1} Q {cx} {cy} {x2} {y2}" fill="none" stroke="#555"/>')
+        stroke = f'"{edge_stroke[edge_id]}" stroke-width="4"' if edge_id in edge_stroke else '"#555"'
+        lines.append(f'<path d="M {x1} {y1} Q {cx} {cy} {x2} {y2}" fill="none" stroke={stroke}/>')
         lines.append(f'<text x="{lx:.2f}" y="{ly:.2f}" text-anchor="middle" fill="#a33" '
                      f'stroke="white" stroke-width="3" paint-order="stroke">{edge_id}:{port}</text>')
     for node, (x, y) in layout(graph).items():
-        lines.append(f'<circle cx="{x}" cy="{y}" r="{_NODE_RADIUS}" fill="#cde" stroke="#234"/>')
+        fill = node_fill.get(node, "#cde")
+        lines.append(f'<circle cx="{x}" cy="{y}" r="{_NODE_RADIUS}" fill="{fill}" stroke="#234"/>')
         lines.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle">{node}</text>')
     lines.append("</svg>")
     return "\n".join(lines) + "\n"
@@ -116,6 +122,18 @@ def drawing_bytes(graph: PortGraph, title: str = "", format: str = "svg") -> byt
     if draw is None:
         raise UsageError(f"cannot draw to {format or 'a file without suffix'!r}; valid: {', '.join(FORMATS)}")
     return draw(graph, title)
+
+
+def importance_svg(graph: PortGraph, importance: Mapping[tuple[str, int], float], title: str = "") -> bytes:
+    """``graph`` with each ``("node" | "edge", id)`` of ``importance`` (0 to 1) shaded from white to red."""
+    shade = {key: _shade(value) for key, value in importance.items()}
+    return port_graph_svg(graph, title, node_fill={i: c for (kind, i), c in shade.items() if kind == "node"},
+                          edge_stroke={i: c for (kind, i), c in shade.items() if kind == "edge"}).encode("utf-8")
+
+
+def _shade(x: float) -> str:
+    level = round(255 * (1 - min(max(x, 0.0), 1.0)))
+    return f"#ff{level:02x}{level:02x}"
 
 
 @hookimpl

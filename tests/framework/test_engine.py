@@ -189,6 +189,10 @@ def test_killed_and_resumed_run_ends_with_identical_artifacts(tmp_path, straight
     _kill_and_resume(_spec(tmp_path), tmp_path / "run", kill_after)
     for name in COMPARED:
         assert (tmp_path / "run" / name).read_bytes() == (straight_run / name).read_bytes(), name
+    networks = sorted(p.name for p in (straight_run / "networks").iterdir())
+    assert networks and sorted(p.name for p in (tmp_path / "run" / "networks").iterdir()) == networks
+    for name in networks:  # saved weights and manifests: the same bytes
+        assert (tmp_path / "run" / "networks" / name).read_bytes() == (straight_run / "networks" / name).read_bytes()
 
 
 def _fixed_grammar_spec(tmp_path: Path) -> Path:

@@ -108,6 +108,12 @@ plugin = "local"
 [plugins]
 modules = ["m1"]
 paths = ["p/x.py"]
+
+[artifacts]
+networks = "survivors"
+
+[start]
+weights = "none"
 """
 
 
