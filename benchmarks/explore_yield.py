@@ -19,7 +19,9 @@ Setups run one after another in a fixed order, each equivalence in turn
 (alternated, so a change of load hits every setup alike); the load average
 is reported. ``speedup_vs_pair`` is a setup's ``found_per_s`` over today's
 ``enumerative`` + ``stochastic`` pair's (the paper spec's pair: max sizes 30
-and 40), in the same run and equivalence.
+and 40, no pruning: what generation 0 ran before rewrite rules), in the same
+run and equivalence. ``enumerative-pruned`` is heap search on the grammar
+sharpened by the domain's rewrite rules.
 
     python benchmarks/explore_yield.py [--budget 200000] [--setups enumerative,stochastic,...]
 
@@ -38,9 +40,10 @@ from collections import Counter
 
 #: setup name -> [(synthesizer plugin, options)], drawn from round robin as a spec lists them
 SETUPS: dict[str, list[tuple[str, dict]]] = {
-    "enumerative": [("enumerative", {"max_size": 30})],
+    "enumerative": [("enumerative", {"max_size": 30, "prune": False})],
     "stochastic": [("stochastic", {"max_size": 40})],
-    "enumerative+stochastic": [("enumerative", {"max_size": 30}), ("stochastic", {"max_size": 40})],
+    "enumerative+stochastic": [("enumerative", {"max_size": 30, "prune": False}), ("stochastic", {"max_size": 40})],
+    "enumerative-pruned": [("enumerative", {"max_size": 30, "prune": True})],
 }
 
 
@@ -49,12 +52,10 @@ def histogram(values) -> dict[str, int]:
 
 
 def run_setup(registry, domain, grammar, setup: list[tuple[str, dict]], budget: int, seed: int) -> dict:
-    from framework import explore
+    from framework.explore import explore
+    from framework.plugins import build_plugin
 
-    synthesizers = []
-    for plugin, options in setup:
-        info = registry.get("synthesizer", plugin).info
-        synthesizers.append((plugin, info.factory(info.options(**options))))
+    synthesizers = [(plugin, build_plugin(registry, "synthesizer", plugin, options)) for plugin, options in setup]
     started = time.perf_counter()
     result = explore(domain, grammar, synthesizers, [], want=budget, rng=random.Random(seed), budget=budget)
     seconds = time.perf_counter() - started
@@ -94,15 +95,14 @@ def main() -> None:
 
     os.environ.setdefault("FRAMEWORK_LOAD_PLUGINS", "graph_domain,synthesizers")
     from framework import Grammar
-    from framework.plugins import build_registry
+    from framework.plugins import build_plugin, build_registry
 
     registry = build_registry()
     grammar = Grammar.load_builtin("graph")
-    domain_info = registry.get("domain", "graph").info
     load_before = os.getloadavg()[0]
     rows = []
     for equivalence in args.equivalences.split(","):
-        domain = domain_info.factory(domain_info.options(equivalence=equivalence))
+        domain = build_plugin(registry, "domain", "graph", {"equivalence": equivalence})
         for name in setups:
             row = run_setup(registry, domain, grammar, SETUPS[name], args.budget, args.seed)
             rows.append({"synthesizer": name, "equivalence": equivalence, **row})

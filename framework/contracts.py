@@ -7,9 +7,10 @@ aliases below give each kind's arguments; the protocols say what the built
 object must offer. Plugins need not inherit from them: any object with these
 methods fits (static typing checks it).
 
-One capability is optional and tested at run time: a synthesizer that can
-resume where it stopped implements :class:`Resumable`; the engine checks
-``isinstance(synthesizer, Resumable)``.
+Some capabilities are optional and tested at run time (``isinstance``): a
+synthesizer that can resume where it stopped implements :class:`Resumable`;
+one that reads the domain before proposing, :class:`UsesDomain`; a domain
+that declares meaning-preserving rewrites, :class:`HasRewriteRules`.
 
 This module imports neither torch nor the engine: listing plugins and
 validating a spec stay cheap. Types from those modules are named for type
@@ -90,6 +91,31 @@ class Resumable(Protocol):
 
     def restore(self, state: Any) -> None:
         """Continue from a value :meth:`state` returned (in an earlier process)."""
+
+
+@runtime_checkable
+class UsesDomain(Protocol):
+    """Optional synthesizer capability: it reads the domain (its rewrite rules, its semantics).
+
+    :func:`framework.explore` calls :meth:`attach` once per call, before any ``propose``.
+    """
+
+    def attach(self, domain: Domain) -> None:
+        """Take what the synthesizer needs from ``domain``."""
+
+
+@runtime_checkable
+class HasRewriteRules(Protocol):
+    """Optional domain capability: meaning-preserving rewrites over its productions.
+
+    Rules are texts such as ``"(next_port (prev_port ?k)) -> ?k"`` (syntax in
+    :mod:`framework.dsl.rules`); synthesizers that prune compile them into the
+    grammar. A domain without them loses nothing: its programs are simply not
+    pruned.
+    """
+
+    def rewrite_rules(self) -> Sequence[str]:
+        """The rules, each of which must never change a program's output."""
 
 
 @frozen
@@ -206,6 +232,7 @@ __all__ = [
     "EncoderFactory",
     "Executor",
     "ExecutorFactory",
+    "HasRewriteRules",
     "InjectorFactory",
     "Job",
     "JobRunner",
@@ -220,4 +247,5 @@ __all__ = [
     "SynthesizerFactory",
     "Task",
     "TaskFactory",
+    "UsesDomain",
 ]

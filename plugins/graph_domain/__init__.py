@@ -26,6 +26,7 @@ from framework import Grammar, PluginInfo, PortGraph, Program, Rejection, hookim
 from .drawing import drawing_bytes, on_generation_end  # noqa: F401 (the reporter hook registers with the module)
 from .equivalence import EQUIVALENCES
 from .interpreter import DEFAULT_STEP_BUDGET, indirection_table, interpret
+from .rules import REWRITE_RULES
 
 
 @frozen
@@ -88,6 +89,14 @@ class GraphDomain:
         isomorphism search, which costs milliseconds.
         """
         return a == b or self._equivalent(a, b)
+
+    def rewrite_rules(self) -> tuple[str, ...]:
+        """Rewrites over the base productions that never change an output (``rules.py``).
+
+        Synthesizers compile them into the grammar so no program containing
+        a left side is built (``framework.dsl.rules``).
+        """
+        return REWRITE_RULES
 
     def to_graph(self, output: PortGraph) -> PortGraph:
         """Outputs already are port graphs."""
