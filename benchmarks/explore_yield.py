@@ -44,6 +44,7 @@ SETUPS: dict[str, list[tuple[str, dict]]] = {
     "stochastic": [("stochastic", {"max_size": 40})],
     "enumerative+stochastic": [("enumerative", {"max_size": 30, "prune": False}), ("stochastic", {"max_size": 40})],
     "enumerative-pruned": [("enumerative", {"max_size": 30, "prune": True})],
+    "behavioural": [("behavioural", {})],
 }
 
 

@@ -10,7 +10,8 @@ methods fits (static typing checks it).
 Some capabilities are optional and tested at run time (``isinstance``): a
 synthesizer that can resume where it stopped implements :class:`Resumable`;
 one that reads the domain before proposing, :class:`UsesDomain`; a domain
-that declares meaning-preserving rewrites, :class:`HasRewriteRules`.
+that declares meaning-preserving rewrites, :class:`HasRewriteRules`; one
+that exposes a continuation-passing DSL's small steps, :class:`HasContinuations`.
 
 This module imports neither torch nor the engine: listing plugins and
 validating a spec stay cheap. Types from those modules are named for type
@@ -116,6 +117,51 @@ class HasRewriteRules(Protocol):
 
     def rewrite_rules(self) -> Sequence[str]:
         """The rules, each of which must never change a program's output."""
+
+
+class Continuations(Protocol):
+    """A continuation-passing DSL's small-step semantics, for search by behaviour.
+
+    In such a DSL (the graph DSL is one) every production of the start type
+    but the terminators takes, as its **last** argument, the program to run
+    next. A program prefix, its continuation left open, then has a
+    behaviour of its own: the machine state it leaves where the continuation
+    would start. Two prefixes leaving states with equal :meth:`key` give
+    equal outputs under every completion, so a search needs to keep only one
+    of them.
+    """
+
+    def initial(self) -> Any:
+        """The state the empty prefix leaves (the program's start state)."""
+
+    def is_step(self, production: str) -> bool:
+        """Whether ``production`` is a small step: its last argument is what runs next, and
+        what it does depends on the state alone (not, say, on the whole program, as a
+        recursive call's does)."""
+
+    def step(self, state: Any, production: str, arguments: tuple[Program, ...]) -> Any | Rejection:
+        """Run ``production`` from ``state`` with ``arguments`` (every child but the continuation).
+
+        Returns the state where the continuation would start, or a
+        :class:`Rejection` (for example when the step budget runs out).
+        """
+
+    def key(self, state: Any) -> Hashable:
+        """Exact: equal keys mean equal outputs for every continuation."""
+
+    def output_key(self, state: Any) -> Hashable:
+        """Cheap and exact: equal output keys mean the program closed here outputs the same."""
+
+    def close(self, state: Any, terminator: str) -> Any | Rejection:
+        """The output of the prefix closed by the nullary production ``terminator``."""
+
+
+@runtime_checkable
+class HasContinuations(Protocol):
+    """Optional domain capability: its DSL is continuation-passing and exposes its small steps."""
+
+    def continuations(self, grammar: Grammar) -> Continuations:
+        """The semantics under ``grammar`` (inventions resolved through it)."""
 
 
 @frozen
@@ -227,11 +273,13 @@ BackboneFactory: TypeAlias = Callable[[Any, int], "Backbone"]
 
 __all__ = [
     "BackboneFactory",
+    "Continuations",
     "Domain",
     "DomainFactory",
     "EncoderFactory",
     "Executor",
     "ExecutorFactory",
+    "HasContinuations",
     "HasRewriteRules",
     "InjectorFactory",
     "Job",

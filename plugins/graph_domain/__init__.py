@@ -23,6 +23,7 @@ from attrs.validators import ge, gt, in_, instance_of
 
 from framework import Grammar, PluginInfo, PortGraph, Program, Rejection, hookimpl
 
+from .continuations import GraphContinuations
 from .drawing import drawing_bytes, on_generation_end  # noqa: F401 (the reporter hook registers with the module)
 from .equivalence import EQUIVALENCES
 from .interpreter import DEFAULT_STEP_BUDGET, indirection_table, interpret
@@ -89,6 +90,10 @@ class GraphDomain:
         isomorphism search, which costs milliseconds.
         """
         return a == b or self._equivalent(a, b)
+
+    def continuations(self, grammar: Grammar) -> GraphContinuations:
+        """The DSL's small steps under ``grammar``, for search by behaviour (``continuations.py``)."""
+        return GraphContinuations(self._table(grammar), self.options.max_conn, self.options.step_budget)
 
     def rewrite_rules(self) -> tuple[str, ...]:
         """Rewrites over the base productions that never change an output (``rules.py``).

@@ -227,11 +227,61 @@ def interpret(
         return Rejection("budget exceeded", str(exc))
     except IndexError:
         raise UsageError(f"malformed graph program (a primitive has too few children): {program!r}") from None
-    if machine.size == 1:
+    return _output(machine.edges, machine.next_id, machine.size, machine.components, max_conn)
+
+
+def _output(edges: dict, next_id: int, size: int, components: int, max_conn: int) -> PortGraph | Rejection:
+    if size == 1:
         return _SINGLE_NODE
-    if machine.components != 1:
+    if components != 1:
         return _NOT_CONNECTED
-    edges = machine.edges
     # The seed's order: descending by (node, port).
     ordered = tuple([key + edges[key] for key in sorted(edges, reverse=True)])
-    return PortGraph(edges=ordered, next_id=machine.next_id, size=machine.size, max_conn=max_conn)
+    return PortGraph(edges=ordered, next_id=next_id, size=size, max_conn=max_conn)
+
+
+class MachineState:
+    """Everything a run has built at one point: graph, counters, cursor, stack, steps taken.
+
+    Never mutated once made (:func:`resume` copies the edges), so states can
+    be shared by every program prefix that leads to them.
+    """
+
+    __slots__ = ("edges", "next_id", "size", "components", "pos", "port", "stack", "steps")
+
+    def __init__(self, edges: dict, next_id: int, size: int, components: int,
+                 pos: int, port: int, stack: tuple | None, steps: int) -> None:
+        self.edges, self.next_id, self.size, self.components = edges, next_id, size, components
+        self.pos, self.port, self.stack, self.steps = pos, port, stack, steps
+
+
+#: The state every program starts from.
+INITIAL_STATE = MachineState({}, 1, 1, 1, 0, 0, None, 0)
+
+
+def resume(
+    state: MachineState,
+    program: Program,
+    indirect: Mapping[str, tuple[int, Program | None]],
+    *,
+    max_conn: int,
+    step_budget: int,
+) -> MachineState | Rejection:
+    """Run ``program`` from ``state`` (steps counted on from ``state.steps``); the state it ends in."""
+    machine = _Machine(max_conn, step_budget, indirect)
+    machine.edges = dict(state.edges)
+    machine.next_id, machine.size, machine.components, machine.steps = (
+        state.next_id, state.size, state.components, state.steps)
+    try:
+        pos, port, stack = machine.run(program, (), state.pos, state.port, state.stack, 0)
+    except _OutOfBudget as exc:
+        return Rejection("budget exceeded", str(exc))
+    except IndexError:
+        raise UsageError(f"malformed graph program (a primitive has too few children): {program!r}") from None
+    return MachineState(machine.edges, machine.next_id, machine.size, machine.components, pos, port, stack,
+                        machine.steps)
+
+
+def state_output(state: MachineState, max_conn: int) -> PortGraph | Rejection:
+    """The output of a program that stops in ``state``."""
+    return _output(state.edges, state.next_id, state.size, state.components, max_conn)
