@@ -12,6 +12,8 @@ Spec usage (every option shown with its default)::
     max_conn = 10
     step_budget = 10000
     equivalence = "simple"    # or "ported"
+    argument = 3              # n, for recursive programs (grammars/graph-rec.lark)
+    max_recursion = 64
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from framework import Grammar, PluginInfo, PortGraph, Program, Rejection, hookim
 from .continuations import GraphContinuations
 from .drawing import drawing_bytes, on_generation_end  # noqa: F401 (the reporter hook registers with the module)
 from .equivalence import EQUIVALENCES
-from .interpreter import DEFAULT_STEP_BUDGET, indirection_table, interpret
+from .interpreter import DEFAULT_MAX_RECURSION, DEFAULT_STEP_BUDGET, indirection_table, interpret
 from .rules import REWRITE_RULES
 
 
@@ -40,11 +42,17 @@ class GraphDomainOptions:
       program's mass, so only programs of larger mass can be rejected.
     * ``equivalence``: ``"simple"`` (the seed's: isomorphic simple graphs) or
       ``"ported"`` (isomorphic port-labelled multigraphs).
+    * ``argument``: the natural number n a recursive program (``if_zero``,
+      ``recurse``: ``graph-rec.lark``) is run on.
+    * ``max_recursion``: deepest ``recurse`` nesting before a program is
+      rejected with ``"budget exceeded"`` (one that recurses past zero never stops).
     """
 
     max_conn: int = field(default=10, validator=[instance_of(int), ge(1)])
     step_budget: int = field(default=DEFAULT_STEP_BUDGET, validator=[instance_of(int), gt(0)])
     equivalence: str = field(default="simple", validator=in_(tuple(EQUIVALENCES)))
+    argument: int = field(default=3, validator=[instance_of(int), ge(0)])
+    max_recursion: int = field(default=DEFAULT_MAX_RECURSION, validator=[instance_of(int), gt(0)])
 
 
 class GraphDomain:
@@ -77,7 +85,9 @@ class GraphDomain:
     def evaluate(self, program: Program, grammar: Grammar | None = None) -> PortGraph | Rejection:
         """Run ``program``; inventions of ``grammar`` are interpreted through their bodies."""
         table = self._table(grammar) if grammar is not None else None
-        return interpret(program, table, max_conn=self.options.max_conn, step_budget=self.options.step_budget)
+        options = self.options
+        return interpret(program, table, max_conn=options.max_conn, step_budget=options.step_budget,
+                         argument=options.argument, max_recursion=options.max_recursion)
 
     def key(self, output: PortGraph) -> Hashable:
         """Cheap invariant of the chosen equivalence (equal for equivalent outputs)."""

@@ -8,7 +8,9 @@ future of a run depends on nothing else, so two prefixes leaving equal
 states give the same output under every completion. :meth:`key` is that
 state with the edge ids and the id counter dropped (neither changes what
 later steps do, and both equivalences ignore ids), and without the step
-count (a prefix is kept only with the budget it has used).
+count (a prefix is kept only with the budget it has used). The recursion
+productions of ``graph-rec.lark`` are not small steps (:meth:`is_step`): what
+``recurse`` does depends on the whole program.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Hashable, Mapping
 
 from framework import PortGraph, Program, Rejection
 
-from .interpreter import INITIAL_STATE, MachineState, resume, state_output
+from .interpreter import INITIAL_STATE, RECURSION_PRODUCTIONS, MachineState, resume, state_output
 
 _IDENTITY = Program("identity")
 
@@ -29,6 +31,15 @@ class GraphContinuations:
         self.indirect = indirect
         self.max_conn = max_conn
         self.step_budget = step_budget
+        # `if_zero` and `recurse` depend on the program's argument and on the whole program,
+        # so neither is a step, nor is an invention whose body uses one.
+        self._not_steps = set(RECURSION_PRODUCTIONS)
+        for name, (_, body) in indirect.items():
+            if body is not None and _uses(body, RECURSION_PRODUCTIONS):
+                self._not_steps.add(name)
+
+    def is_step(self, production: str) -> bool:
+        return production not in self._not_steps
 
     def initial(self) -> MachineState:
         return INITIAL_STATE
@@ -53,3 +64,13 @@ class GraphContinuations:
             if isinstance(state, Rejection):
                 return state
         return state_output(state, self.max_conn)
+
+
+def _uses(program: Program, names: tuple[str, ...]) -> bool:
+    stack = [program]
+    while stack:
+        node = stack.pop()
+        if node.production in names:
+            return True
+        stack.extend(node.children)
+    return False

@@ -4,7 +4,8 @@ For continuation-passing DSLs (the graph DSL), whose domain exposes its small
 steps (:class:`framework.Continuations`). A program there is a chain
 of steps ending in a terminator (``identity``); a step is a production with
 every argument but the last (the continuation) filled by a small closed
-sub-program. A **prefix** of the chain leaves the machine in a state (graph,
+sub-program (productions that are not small steps, such as a recursive
+call, are left out). A **prefix** of the chain leaves the machine in a state (graph,
 cursor, stack); that state is the prefix's behaviour: prefixes with equal
 states (``Continuations.key``) give equal outputs under every completion, so
 only the first one found, the smallest, is kept. Each search step runs one
@@ -82,11 +83,13 @@ class BehaviouralOptions:
 class _Shape:
     """A grammar seen as chains of steps: the step productions, the terminators, the moves."""
 
-    def __init__(self, grammar: Grammar, options: BehaviouralOptions) -> None:
+    def __init__(self, grammar: Grammar, options: BehaviouralOptions, semantics: Continuations) -> None:
         start = grammar.start
         self.steps = [p for p in grammar.by_nonterminal(start)
-                      if p.arity and p.arguments[-1] == start and _continues(grammar, p.name)]
-        self.terminators = [p.name for p in grammar.by_nonterminal(start) if p.arity == 0]
+                      if p.arity and p.arguments[-1] == start and semantics.is_step(p.name)
+                      and _continues(grammar, p.name)]
+        self.terminators = [p.name for p in grammar.by_nonterminal(start)
+                            if p.arity == 0 and semantics.is_step(p.name)]
         if not self.steps or not self.terminators:
             raise UsageError(
                 f"the behavioural synthesizer needs a continuation-passing grammar (productions of "
@@ -99,7 +102,8 @@ class _Shape:
             for nonterminal in production.arguments[:-1]:
                 if nonterminal not in pools:
                     search = HeapSearch(table, options.sub_size, nonterminal)
-                    pools[nonterminal] = sorted((p for _, p in search), key=size)
+                    pools[nonterminal] = sorted((p for _, p in search
+                                                 if all(semantics.is_step(n.production) for n in _nodes(p))), key=size)
         #: (step production, its closed arguments, size of the step), smallest first
         self.moves: list[tuple[str, tuple[Program, ...], int]] = []
         for production in self.steps:
@@ -235,8 +239,8 @@ class _Search:
         self.options = owner.options
         self.domain = owner._domain
         self.grammar = grammar
-        self.shape = _Shape(grammar, owner.options)
         self.semantics: Continuations = self.domain.continuations(grammar)
+        self.shape = _Shape(grammar, owner.options, self.semantics)
         self.budget = budget
         self.spent = 0
         self.known = _Known(self.domain)

@@ -118,7 +118,7 @@ def test_inventions_are_steps_only_when_their_last_hole_is_the_continuation():
         GRAPH.make_invention("inv_0", read_program("(push (add (connect #0)))")),
         GRAPH.make_invention("inv_1", read_program("(func #0 identity)")),
     ])
-    shape = _Shape(grammar, BehaviouralOptions())
+    shape = _Shape(grammar, BehaviouralOptions(), SIMPLE.continuations(grammar))
     names = {p.name for p in shape.steps}
     assert "inv_0" in names and "inv_1" not in names
     proposed = run(BehaviouralSynthesizer(), 2000, grammar=grammar)
@@ -130,7 +130,7 @@ def test_inventions_are_steps_only_when_their_last_hole_is_the_continuation():
 
 def fold(domain, program, grammar=GRAPH):
     semantics = domain.continuations(grammar)
-    chain = _Shape(grammar, BehaviouralOptions()).decompose(program)
+    chain = _Shape(grammar, BehaviouralOptions(), domain.continuations(grammar)).decompose(program)
     state = semantics.initial()
     for name, arguments in chain[0]:
         state = semantics.step(state, name, arguments)
@@ -147,7 +147,7 @@ def test_small_steps_agree_with_the_interpreter(program):
 
 def test_prefixes_with_equal_keys_give_equal_outputs_under_every_continuation():
     semantics = SIMPLE.continuations(GRAPH)
-    shape = _Shape(GRAPH, BehaviouralOptions())
+    shape = _Shape(GRAPH, BehaviouralOptions(), semantics)
     groups = defaultdict(list)
     for _, program in HeapSearch(compile_table(GRAPH), 6):
         steps, _ = shape.decompose(program)
