@@ -19,14 +19,18 @@ import time
 from pathlib import Path
 
 
-def explore_generation0(spec, registry, drop: str | None, want: int | None) -> dict:
-    from framework import Grammar, explore
+def explore_generation0(spec, spec_dir: Path, registry, drop: str | None, want: int | None) -> dict:
+    from framework import Grammar
     from framework.engine import derive_seed
-    from framework.spec import instantiate
+    from framework.explore import explore
+    from framework.plugins import build_plugin
 
-    domain = instantiate(registry, spec.domain)
-    grammar = Grammar.load(spec.domain.grammar) if getattr(spec.domain, "grammar", None) else domain.grammar
-    synthesizers = [(c.plugin, instantiate(registry, c)) for c in spec.synthesizers if c.plugin != drop]
+    def build(choice):
+        return build_plugin(registry, choice.kind, choice.plugin, choice.options)
+
+    domain = build(spec.domain)
+    grammar = Grammar.load(spec_dir / spec.domain.grammar) if spec.domain.grammar else domain.grammar
+    synthesizers = [(c.plugin, build(c)) for c in spec.synthesizers if c.plugin != drop]
     started = time.perf_counter()
     result = explore(domain, grammar, synthesizers, [], want=want or spec.population.size,
                      rng=random.Random(derive_seed(spec.run.seed, "explore", 0)),
@@ -58,9 +62,10 @@ def main() -> None:
     args = parser.parse_args()
     from framework.spec import load_spec
 
-    spec, registry = load_spec(args.spec)
-    rows = [explore_generation0(spec, registry, None, args.want)]
-    rows += [explore_generation0(spec, registry, name, args.want) for name in args.without]
+    spec, plugins = load_spec(args.spec)
+    spec_dir = args.spec.resolve().parent
+    rows = [explore_generation0(spec, spec_dir, plugins.registry, None, args.want)]
+    rows += [explore_generation0(spec, spec_dir, plugins.registry, name, args.want) for name in args.without]
     print(json.dumps({"benchmark": "generation0", "spec": str(args.spec), "budget": spec.population.explore_budget,
                       "rows": rows, "load_average_1m": round(os.getloadavg()[0], 2)}))
 

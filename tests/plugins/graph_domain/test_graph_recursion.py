@@ -113,3 +113,75 @@ def test_behavioural_search_leaves_the_recursive_productions_out():
                      rng=random.Random(0), budget=5000)
     assert result.stats.found >= 3
     assert not any("recurse" in repr(f.program) or "if_zero" in repr(f.program) for f in result.found)
+
+
+QUICK = """
+[run]
+name = "recursive"
+seed = 0
+generations = 2
+device = "cpu"
+
+[domain]
+plugin = "graph"
+grammar = "{grammar}"
+equivalence = "ported"
+argument = 3
+
+[task]
+plugin = "synthetic"
+side = 8
+train = 32
+select = 16
+eval = 32
+
+[[synthesizers]]
+plugin = "enumerative"
+max_size = 10
+
+[[synthesizers]]
+plugin = "stochastic"
+max_size = 14
+
+[[synthesizers]]
+plugin = "behavioural"
+
+[library]
+plugin = "stitch"
+iterations = 2
+
+[model]
+dim = 16
+encoder = {{plugin = "mlp", hidden = [16]}}
+
+[training]
+epochs = 1
+batch_size = 8
+
+[population]
+size = 4
+keep = 2
+explore_budget = 5000
+initial = [{initial}]
+
+[baseline]
+runs = 1
+"""
+
+
+def test_a_quickstart_sized_run_uses_the_recursive_grammar(tmp_path, monkeypatch):
+    import json
+
+    from framework.cli import main
+    from framework.dsl.grammar import grammars_dir
+
+    monkeypatch.setenv("FRAMEWORK_CACHE", str(tmp_path / "cache"))
+    initial = ", ".join(json.dumps(BUILDERS[name][0]) for name in ("chain", "binary tree"))
+    spec = tmp_path / "spec.toml"
+    spec.write_text(QUICK.format(grammar=(grammars_dir() / "graph-rec.lark").as_posix(), initial=initial))
+    assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
+    members = [json.loads(line) for line in (tmp_path / "run" / "population" / "g0.jsonl").read_text().splitlines()]
+    programs = {m["program"] for m in members}
+    assert BUILDERS["chain"][0] in programs and BUILDERS["binary tree"][0] in programs
+    grammar = Grammar.load(tmp_path / "run" / "grammars" / "g1.lark")
+    assert {"if_zero", "recurse"} <= set(grammar.productions)
