@@ -57,7 +57,6 @@ from attrs.validators import ge, instance_of, le
 from framework import Continuations, Domain, Grammar, HasContinuations, Program, Rejection, UsageError, size
 from framework.dsl.heap_search import HeapSearch
 from framework.dsl.pcfg import MAX_SIZE_LIMIT, compile_table
-from framework.dsl.sexp import read_program
 
 Step = tuple[str, tuple[Program, ...]]
 
@@ -186,8 +185,10 @@ class BehaviouralSynthesizer:
         self.options = options
         self._domain: Domain | None = None
         self._fingerprint: str | None = None  # the grammar the proposals below were made under
+        self._grammar: Grammar | None = None
         self._proposed: list[Program] = []
         self._expanded: set[Program] = set()
+        self._restored: tuple[list[str], list[str]] | None = None  # texts, parsed by the next call
         #: domain evaluations made (steps run), over every call: what benchmarks count
         self.evaluations = 0
 
@@ -203,17 +204,20 @@ class BehaviouralSynthesizer:
         """What was proposed and expanded under the current grammar (program texts)."""
         if self._fingerprint is None:
             return {}
-        return {"grammar": self._fingerprint, "proposed": [repr(p) for p in self._proposed],
-                "expanded": sorted(repr(p) for p in self._expanded)}
+        if self._restored is not None:  # restored, not run since: the same texts
+            return {"grammar": self._fingerprint, "proposed": self._restored[0], "expanded": self._restored[1]}
+        show = self._grammar.print
+        return {"grammar": self._fingerprint, "proposed": [show(p) for p in self._proposed],
+                "expanded": sorted(show(p) for p in self._expanded)}
 
     def restore(self, state: Mapping[str, Any]) -> None:
         """Go on from :meth:`state` when the next call's grammar is the same one."""
+        self._proposed, self._expanded = [], set()
         if not state:
-            self._fingerprint, self._proposed, self._expanded = None, [], set()
+            self._fingerprint, self._restored = None, None
             return
         self._fingerprint = state["grammar"]
-        self._proposed = [read_program(t, "behavioural state") for t in state["proposed"]]
-        self._expanded = {read_program(t, "behavioural state") for t in state["expanded"]}
+        self._restored = (list(state["proposed"]), list(state["expanded"]))
 
     def propose(
         self, grammar: Grammar, population: Sequence[Program], budget: int, rng: random.Random
@@ -226,7 +230,13 @@ class BehaviouralSynthesizer:
             raise UsageError("the behavioural synthesizer needs its domain: run it through framework.explore")
         fingerprint = compile_table(grammar).fingerprint()
         if fingerprint != self._fingerprint:  # a new grammar version: start afresh
-            self._fingerprint, self._proposed, self._expanded = fingerprint, [], set()
+            self._fingerprint, self._proposed, self._expanded, self._restored = fingerprint, [], set(), None
+        elif self._restored is not None:
+            texts, expanded = self._restored
+            self._proposed = [grammar.parse(t, "behavioural state") for t in texts]
+            self._expanded = {grammar.parse(t, "behavioural state") for t in expanded}
+            self._restored = None
+        self._grammar = grammar
         yield from _Search(self, grammar, population, budget).run()
 
 
