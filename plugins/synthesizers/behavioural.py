@@ -68,9 +68,9 @@ class BehaviouralOptions:
     ``max_size``: largest program proposed (productions, an invention counting
     as one). ``reach``: how many productions past an anchor a branch may
     grow before it is given up without a new output. ``sub_size``: largest
-    sub-program filling a non-continuation argument. ``batch_size``:
-    evaluations between two batches handed to exploration (a batch holds the
-    programs found meanwhile, possibly none).
+    sub-program filling a non-continuation argument. ``batch_size``: each
+    find is handed to exploration at once; without one, an empty batch after
+    this many evaluations lets the other synthesizers take their turn.
     """
 
     max_size: int = field(default=40, validator=[instance_of(int), ge(2), le(MAX_SIZE_LIMIT)])
@@ -299,20 +299,20 @@ class _Search:
                 state = self.replay(chain[0])
                 if state is not None:
                     self.add_anchor(chain[0], state)
-        found: list[Program] = []
+        # A find is handed over at once, alone, and counts as proposed once exploration asks
+        # for more (so it has taken it): exploration may stop in the middle of a batch.
         last_batch = self.spent
         while self.anchors and self.spent < self.budget:
             anchor_size, _, steps, state = heapq.heappop(self.anchors)
             self.owner._expanded.add(_build(steps, self.shape.terminators[0]))
             for program in self.expand(anchor_size, steps, state):
                 if program is not None:
-                    found.append(program)
+                    yield [program]
                     self.owner._proposed.append(program)
-                if self.spent - last_batch >= self.options.batch_size:
-                    yield found
-                    found, last_batch = [], self.spent
-        if found:
-            yield found
+                    last_batch = self.spent
+                elif self.spent - last_batch >= self.options.batch_size:
+                    yield []  # nothing new yet: the other synthesizers' turn
+                    last_batch = self.spent
 
     def expand(self, anchor_size: int, steps: tuple[Step, ...], state: Any) -> Iterator[Program | None]:
         """Breadth-first by added size from one anchor; yields each find, and None after each evaluation."""

@@ -169,3 +169,12 @@ def _with(steps, continuation: Program) -> Program:
     for name, arguments in reversed(steps):
         program = Program(name, (*arguments, program))
     return program
+
+
+def test_only_what_exploration_took_counts_as_proposed():
+    synthesizer = BehaviouralSynthesizer()
+    result = explore(SIMPLE, GRAPH, [("behavioural", synthesizer)], [], want=3, rng=random.Random(0), budget=50_000)
+    taken = [GRAPH.print(f.program) for f in result.found]
+    assert len(taken) == 3
+    assert set(synthesizer.state()["proposed"]) <= set(taken)
+    assert synthesizer.evaluations < 50_000  # it stopped with exploration
