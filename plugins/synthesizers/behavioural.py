@@ -54,7 +54,7 @@ from typing import Any, Hashable, Iterator, Mapping, Sequence
 from attrs import field, frozen
 from attrs.validators import ge, instance_of, le
 
-from framework import Continuations, Domain, Grammar, HasContinuations, Program, Rejection, UsageError, size
+from framework import Continuations, Domain, Grammar, HasContinuations, Program, Rejection, UsageError, nodes, size
 from framework.dsl.heap_search import HeapSearch
 from framework.dsl.pcfg import MAX_SIZE_LIMIT, compile_table
 
@@ -102,7 +102,7 @@ class _Shape:
                 if nonterminal not in pools:
                     search = HeapSearch(table, options.sub_size, nonterminal)
                     pools[nonterminal] = sorted((p for _, p in search
-                                                 if all(semantics.is_step(n.production) for n in _nodes(p))), key=size)
+                                                 if all(semantics.is_step(n.production) for n in nodes(p))), key=size)
         #: (step production, its closed arguments, size of the step), smallest first
         self.moves: list[tuple[str, tuple[Program, ...], int]] = []
         for production in self.steps:
@@ -135,7 +135,7 @@ def _continues(grammar: Grammar, name: str) -> bool:
     if production.body is None:
         return True
     last = f"#{production.arity - 1}"
-    if sum(1 for n in _nodes(production.body) if n.production == last) != 1:
+    if sum(1 for n in nodes(production.body) if n.production == last) != 1:
         return False
     node = production.body
     while node.production != last:
@@ -146,14 +146,6 @@ def _continues(grammar: Grammar, name: str) -> bool:
             return False
         node = node.children[-1]
     return True
-
-
-def _nodes(program: Program) -> Iterator[Program]:
-    stack = [program]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(node.children)
 
 
 def _build(steps: Sequence[Step], terminator: str) -> Program:

@@ -115,70 +115,23 @@ def test_behavioural_search_leaves_the_recursive_productions_out():
     assert not any("recurse" in repr(f.program) or "if_zero" in repr(f.program) for f in result.found)
 
 
-QUICK = """
-[run]
-name = "recursive"
-seed = 0
-generations = 2
-device = "cpu"
-
-[domain]
-plugin = "graph"
-grammar = "{grammar}"
-equivalence = "ported"
-argument = 3
-
-[task]
-plugin = "synthetic"
-side = 8
-train = 32
-select = 16
-eval = 32
-
-[[synthesizers]]
-plugin = "enumerative"
-max_size = 10
-
-[[synthesizers]]
-plugin = "stochastic"
-max_size = 14
-
-[[synthesizers]]
-plugin = "behavioural"
-
-[library]
-plugin = "stitch"
-iterations = 2
-
-[model]
-dim = 16
-encoder = {{plugin = "mlp", hidden = [16]}}
-
-[training]
-epochs = 1
-batch_size = 8
-
-[population]
-size = 4
-keep = 2
-explore_budget = 5000
-initial = [{initial}]
-
-[baseline]
-runs = 1
-"""
-
-
 def test_a_quickstart_sized_run_uses_the_recursive_grammar(tmp_path, monkeypatch):
     import json
 
     from framework.cli import main
     from framework.dsl.grammar import grammars_dir
+    from tests.framework.test_engine import TINY
 
     monkeypatch.setenv("FRAMEWORK_CACHE", str(tmp_path / "cache"))
     initial = ", ".join(json.dumps(BUILDERS[name][0]) for name in ("chain", "binary tree"))
+    grammar = (grammars_dir() / "graph-rec.lark").as_posix()
+    text = (TINY.format(seed=0, extra_model="")  # the engine tests' tiny run, on the recursive grammar
+            .replace('equivalence = "ported"', f'equivalence = "ported"\ngrammar = "{grammar}"\nargument = 3')
+            .replace("[library]", '[[synthesizers]]\nplugin = "behavioural"\n\n[library]')
+            .replace("explore_budget = 20000", f"explore_budget = 5000\ninitial = [{initial}]"))
+    assert grammar in text and "behavioural" in text and "initial" in text
     spec = tmp_path / "spec.toml"
-    spec.write_text(QUICK.format(grammar=(grammars_dir() / "graph-rec.lark").as_posix(), initial=initial))
+    spec.write_text(text)
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
     members = [json.loads(line) for line in (tmp_path / "run" / "population" / "g0.jsonl").read_text().splitlines()]
     programs = {m["program"] for m in members}
