@@ -40,6 +40,7 @@ PUBLIC_MODULES = (
     "framework.contracts",
     "framework.dsl.heap_search",
     "framework.dsl.pcfg",
+    "framework.dsl.rules",
     "framework.nn",
     "framework.nn.testing",
     "framework.report",

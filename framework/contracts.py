@@ -7,9 +7,11 @@ aliases below give each kind's arguments; the protocols say what the built
 object must offer. Plugins need not inherit from them: any object with these
 methods fits (static typing checks it).
 
-One capability is optional and tested at run time: a synthesizer that can
-resume where it stopped implements :class:`Resumable`; the engine checks
-``isinstance(synthesizer, Resumable)``.
+Some capabilities are optional and tested at run time (``isinstance``): a
+synthesizer that can resume where it stopped implements :class:`Resumable`;
+one that reads the domain before proposing, :class:`UsesDomain`; a domain
+that declares meaning-preserving rewrites, :class:`HasRewriteRules`; one
+that exposes a continuation-passing DSL's small steps, :class:`HasContinuations`.
 
 This module imports neither torch nor the engine: listing plugins and
 validating a spec stay cheap. Types from those modules are named for type
@@ -92,6 +94,76 @@ class Resumable(Protocol):
 
     def restore(self, state: Any) -> None:
         """Continue from a value :meth:`state` returned (in an earlier process)."""
+
+
+@runtime_checkable
+class UsesDomain(Protocol):
+    """Optional synthesizer capability: it reads the domain (its rewrite rules, its semantics).
+
+    :func:`framework.explore` calls :meth:`attach` once per call, before any ``propose``.
+    """
+
+    def attach(self, domain: Domain) -> None:
+        """Take what the synthesizer needs from ``domain``."""
+
+
+@runtime_checkable
+class HasRewriteRules(Protocol):
+    """Optional domain capability: meaning-preserving rewrites over its productions.
+
+    Rules are texts such as ``"(next_port (prev_port ?k)) -> ?k"`` (syntax in
+    :mod:`framework.dsl.rules`); synthesizers that prune compile them into the
+    grammar. A domain without them loses nothing: its programs are simply not
+    pruned.
+    """
+
+    def rewrite_rules(self) -> Sequence[str]:
+        """The rules, each of which must never change a program's output."""
+
+
+class Continuations(Protocol):
+    """A continuation-passing DSL's small-step semantics, for search by behaviour.
+
+    In such a DSL (the graph DSL is one) every production of the start type
+    but the terminators takes, as its **last** argument, the program to run
+    next. A program prefix, its continuation left open, then has a
+    behaviour of its own: the machine state it leaves where the continuation
+    would start. Two prefixes leaving states with equal :meth:`key` give
+    equal outputs under every completion, so a search needs to keep only one
+    of them.
+    """
+
+    def initial(self) -> Any:
+        """The state the empty prefix leaves (the program's start state)."""
+
+    def is_step(self, production: str) -> bool:
+        """Whether ``production`` is a small step: its last argument is what runs next, and
+        what it does depends on the state alone (not, say, on the whole program, as a
+        recursive call's does)."""
+
+    def step(self, state: Any, production: str, arguments: tuple[Program, ...]) -> Any | Rejection:
+        """Run ``production`` from ``state`` with ``arguments`` (every child but the continuation).
+
+        Returns the state where the continuation would start, or a
+        :class:`Rejection` (for example when the step budget runs out).
+        """
+
+    def key(self, state: Any) -> Hashable:
+        """Exact: equal keys mean equal outputs for every continuation."""
+
+    def output_key(self, state: Any) -> Hashable:
+        """Cheap and exact: equal output keys mean the program closed here outputs the same."""
+
+    def close(self, state: Any, terminator: str) -> Any | Rejection:
+        """The output of the prefix closed by the nullary production ``terminator``."""
+
+
+@runtime_checkable
+class HasContinuations(Protocol):
+    """Optional domain capability: its DSL is continuation-passing and exposes its small steps."""
+
+    def continuations(self, grammar: Grammar) -> Continuations:
+        """The semantics under ``grammar`` (inventions resolved through it)."""
 
 
 @frozen
@@ -212,11 +284,14 @@ ProbeFactory: TypeAlias = Callable[[Any], Probe]
 
 __all__ = [
     "BackboneFactory",
+    "Continuations",
     "Domain",
     "DomainFactory",
     "EncoderFactory",
     "Executor",
     "ExecutorFactory",
+    "HasContinuations",
+    "HasRewriteRules",
     "InjectorFactory",
     "Job",
     "JobRunner",
@@ -233,4 +308,5 @@ __all__ = [
     "SynthesizerFactory",
     "Task",
     "TaskFactory",
+    "UsesDomain",
 ]

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Mapping, Sequence
 
 from attrs import field, frozen
 
+from framework.contracts import UsesDomain
 from framework.domain import Rejection
 from framework.dsl.program import Program, mass
 
@@ -199,6 +200,9 @@ def explore(
             found[index] = find
         entry[0], entry[1] = output, program_mass
 
+    for _, synthesizer in synthesizers:
+        if isinstance(synthesizer, UsesDomain):
+            synthesizer.attach(domain)
     streams = [(name, iter(s.propose(grammar, programs, budget, rng))) for name, s in synthesizers]
     while streams and len(found) < want and counts["proposed"] < budget:
         for name, stream in list(streams):

@@ -46,8 +46,8 @@ class HeapSearch:
 
     Every program built here is canonical (one object per distinct program:
     children always come from the classes' successor chains), so the tables
-    are keyed by ``id(program)`` and the seen-table by ``(production, child
-    ids)``: int tuples hash in C, where ``Program.__hash__`` is a Python call.
+    are keyed by ``id(program)`` and each class's seen-table by ``(production,
+    child ids)``: int tuples hash in C, where ``Program.__hash__`` is a Python call.
     """
 
     def __init__(self, table: ProductionTable, max_size: int, nonterminal: str | None = None) -> None:
@@ -62,9 +62,12 @@ class HeapSearch:
         # id(program) -> next program of its class (None: it was the last);
         # the key -1 - class holds the class's first program
         self._succ: dict[int, Program | None] = {}
-        # (production, child ids) of the programs with two or more children
-        # pushed so far (a unary program has one predecessor, so needs none)
-        self._seen: set[tuple[str, tuple[int, ...]]] = set()
+        # per class id: (production, child ids) of the programs with two or more
+        # children pushed so far (a unary program has one predecessor, so needs
+        # none). Per class, because one production over the same children can
+        # belong to two classes when a table splits a nonterminal by context
+        # (framework.dsl.rules.sharpen).
+        self._seen: list[set[tuple[str, tuple[int, ...]]] | None] = [None] * len(self._heaps)
         self._tick = 0  # insertion counter: deterministic tie-breaking
         start = table.index(nonterminal)
         best = self._sizes.best[start]
@@ -125,6 +128,7 @@ class HeapSearch:
         heap = self._heaps[cls]
         if heap is None:
             heap = self._heaps[cls] = self._placeholders(cls)
+            self._seen[cls] = set()
         info, succ = self._info, self._succ
         while heap:
             neg, tick, item = heapq.heappop(heap)
@@ -178,7 +182,7 @@ class HeapSearch:
             self._tick += 1
             heapq.heappush(heap, (-logprob, self._tick, candidate))
             return
-        seen = self._seen
+        seen = self._seen[cls]
         ids = tuple(map(id, children))
         for i, key in enumerate(ids):
             following = succ.get(key, _MISSING)

@@ -12,6 +12,8 @@ Spec usage (every option shown with its default)::
     max_conn = 10
     step_budget = 10000
     equivalence = "simple"    # or "ported"
+    argument = 3              # n, for recursive programs (grammars/graph-rec.lark)
+    max_recursion = 64
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from attrs.validators import ge, gt, in_, instance_of
 
 from framework import Grammar, PluginInfo, PortGraph, Program, Rejection, hookimpl
 
+from .continuations import GraphContinuations
 from .drawing import drawing_bytes, importance_svg, on_generation_end  # noqa: F401 (the reporter hook registers with the module)
 from .equivalence import EQUIVALENCES
-from .interpreter import DEFAULT_STEP_BUDGET, indirection_table, interpret, provenance
+from .interpreter import DEFAULT_MAX_RECURSION, DEFAULT_STEP_BUDGET, indirection_table, interpret, provenance
+from .rules import REWRITE_RULES
 
 
 @frozen
@@ -38,11 +42,17 @@ class GraphDomainOptions:
       program's mass, so only programs of larger mass can be rejected.
     * ``equivalence``: ``"simple"`` (the seed's: isomorphic simple graphs) or
       ``"ported"`` (isomorphic port-labelled multigraphs).
+    * ``argument``: the natural number n a recursive program (``if_zero``,
+      ``recurse``: ``graph-rec.lark``) is run on.
+    * ``max_recursion``: deepest ``recurse`` nesting before a program is
+      rejected with ``"budget exceeded"`` (one that recurses past zero never stops).
     """
 
     max_conn: int = field(default=10, validator=[instance_of(int), ge(1)])
     step_budget: int = field(default=DEFAULT_STEP_BUDGET, validator=[instance_of(int), gt(0)])
     equivalence: str = field(default="simple", validator=in_(tuple(EQUIVALENCES)))
+    argument: int = field(default=3, validator=[instance_of(int), ge(0)])
+    max_recursion: int = field(default=DEFAULT_MAX_RECURSION, validator=[instance_of(int), gt(0)])
 
 
 class GraphDomain:
@@ -75,13 +85,17 @@ class GraphDomain:
     def evaluate(self, program: Program, grammar: Grammar | None = None) -> PortGraph | Rejection:
         """Run ``program``; inventions of ``grammar`` are interpreted through their bodies."""
         table = self._table(grammar) if grammar is not None else None
-        return interpret(program, table, max_conn=self.options.max_conn, step_budget=self.options.step_budget)
+        options = self.options
+        return interpret(program, table, max_conn=options.max_conn, step_budget=options.step_budget,
+                         argument=options.argument, max_recursion=options.max_recursion)
 
     def provenance(self, program: Program, grammar: Grammar | None = None) -> dict[int, int]:
         """Element id of the output graph -> pre-order index of the program node that built it
         (an invention call owns what its body builds); what ``framework probe`` ablates per production."""
         table = self._table(grammar) if grammar is not None else None
-        return provenance(program, table, max_conn=self.options.max_conn, step_budget=self.options.step_budget)
+        options = self.options
+        return provenance(program, table, max_conn=options.max_conn, step_budget=options.step_budget,
+                          argument=options.argument, max_recursion=options.max_recursion)
 
     def key(self, output: PortGraph) -> Hashable:
         """Cheap invariant of the chosen equivalence (equal for equivalent outputs)."""
@@ -94,6 +108,18 @@ class GraphDomain:
         isomorphism search, which costs milliseconds.
         """
         return a == b or self._equivalent(a, b)
+
+    def continuations(self, grammar: Grammar) -> GraphContinuations:
+        """The DSL's small steps under ``grammar``, for search by behaviour (``continuations.py``)."""
+        return GraphContinuations(self._table(grammar), self.options.max_conn, self.options.step_budget)
+
+    def rewrite_rules(self) -> tuple[str, ...]:
+        """Rewrites over the base productions that never change an output (``rules.py``).
+
+        Synthesizers compile them into the grammar so no program containing
+        a left side is built (``framework.dsl.rules``).
+        """
+        return REWRITE_RULES
 
     def to_graph(self, output: PortGraph) -> PortGraph:
         """Outputs already are port graphs."""

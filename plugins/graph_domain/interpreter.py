@@ -47,6 +47,12 @@ BASE_PRODUCTIONS = (
     "if_positions_equal",
 )
 
+#: Structural recursion on the program's natural-number argument (``graph-rec.lark``).
+RECURSION_PRODUCTIONS = ("if_zero", "recurse")
+
+#: Default recursion depth limit: ``recurse`` nested deeper than this is rejected.
+DEFAULT_MAX_RECURSION = 64
+
 #: Default step budget. A run executes each node of the expanded program at
 #: most once, so its steps never exceed the program's mass: the budget only
 #: stops programs whose inventions share holes (exponential mass). 10 000 is
@@ -61,8 +67,8 @@ MAX_NESTING = 200
 _SINGLE_NODE = Rejection("single node")
 _NOT_CONNECTED = Rejection("not connected", "the last node added was never connected")
 
-_IDENTITY, _NEXT, _PREV, _MOVE, _ADD, _PUSH, _POP, _CONNECT, _FUNC, _IF = range(10)
-_OPCODES = {name: code for code, name in enumerate(BASE_PRODUCTIONS)}
+_IDENTITY, _NEXT, _PREV, _MOVE, _ADD, _PUSH, _POP, _CONNECT, _FUNC, _IF, _IF_ZERO, _RECURSE = range(12)
+_OPCODES = {name: code for code, name in enumerate(BASE_PRODUCTIONS + RECURSION_PRODUCTIONS)}
 
 
 class UnknownProductionError(UsageError):
@@ -77,9 +83,10 @@ class _Machine:
     """The mutable graph of one evaluation and the recursive runner over it."""
 
     __slots__ = ("edges", "trail", "next_id", "size", "components", "steps", "budget", "max_conn", "indirect",
-                 "owners", "env_owners")
+                 "owners", "env_owners", "root", "argument", "max_recursion")
 
-    def __init__(self, max_conn: int, budget: int, indirect: Mapping[str, tuple[int, Program | None]]) -> None:
+    def __init__(self, max_conn: int, budget: int, indirect: Mapping[str, tuple[int, Program | None]],
+                 root: Program | None = None, argument: int = 0, max_recursion: int = DEFAULT_MAX_RECURSION) -> None:
         self.edges: dict[tuple[int, int], tuple[int, int]] = {}
         self.trail: list[tuple[int, int]] = []
         self.next_id = 1
@@ -94,6 +101,8 @@ class _Machine:
         # created it; id(env) -> (env, the program node whose invention body runs in it).
         self.owners: dict[int, Program] | None = None
         self.env_owners: dict[int, tuple[tuple, Program]] = {}
+        # what `recurse` runs again (the whole program), on what argument, how deep at most
+        self.root, self.argument, self.max_recursion = root, argument, max_recursion
 
     def _undo(self, trail_len: int, next_id: int, size: int, components: int) -> None:
         edges, trail = self.edges, self.trail
@@ -101,8 +110,8 @@ class _Machine:
             del edges[trail.pop()]
         self.next_id, self.size, self.components = next_id, size, components
 
-    def run(self, node: Program, env: tuple, pos: int, port: int, stack: tuple | None, depth: int):
-        """Run ``node`` (holes bound by ``env``) from the cursor; return the final cursor."""
+    def run(self, node: Program, env: tuple, pos: int, port: int, stack: tuple | None, depth: int, n: int = 0):
+        """Run ``node`` (holes bound by ``env``, argument ``n``) from the cursor; return the final cursor."""
         edges = self.edges
         max_conn = self.max_conn
         budget = self.budget
@@ -169,26 +178,37 @@ class _Machine:
                     raise _OutOfBudget(f"func/if_positions_equal nested deeper than {MAX_NESTING}")
                 mark = (len(self.trail), self.next_id, self.size, self.components)
                 self.steps = steps
-                self.run(children[0], env, pos, port, stack, depth + 1)
+                self.run(children[0], env, pos, port, stack, depth + 1, n)
                 steps = self.steps
                 if self.components != 1:
                     self._undo(*mark)
                 node = children[1]
                 continue
-            else:  # _IF
+            elif op == _IF:
                 if depth >= MAX_NESTING:
                     raise _OutOfBudget(f"func/if_positions_equal nested deeper than {MAX_NESTING}")
                 mark = (len(self.trail), self.next_id, self.size, self.components)
                 self.steps = steps
-                end_f = self.run(children[0], env, pos, port, stack, depth + 1)[0]
+                end_f = self.run(children[0], env, pos, port, stack, depth + 1, n)[0]
                 self._undo(*mark)
-                end_g = self.run(children[1], env, pos, port, stack, depth + 1)[0]
+                end_g = self.run(children[1], env, pos, port, stack, depth + 1, n)[0]
                 self._undo(*mark)
                 branch = children[2] if end_f == end_g else children[3]
-                pos, port, stack = self.run(branch, env, pos, port, stack, depth + 1)
+                pos, port, stack = self.run(branch, env, pos, port, stack, depth + 1, n)
                 steps = self.steps
                 node = children[4]
                 continue
+            elif op == _IF_ZERO:  # both children are continuations: no join
+                node = children[0] if n == 0 else children[1]
+                continue
+            else:  # _RECURSE: the whole program again on n - 1 from here, then the continuation
+                if self.root is None:
+                    raise UsageError("recurse outside a whole program (it runs the program again)")
+                if self.argument - n >= self.max_recursion or depth >= MAX_NESTING:
+                    raise _OutOfBudget(f"recursion deeper than {min(self.max_recursion, MAX_NESTING)}")
+                self.steps = steps
+                pos, port, stack = self.run(self.root, (), pos, port, stack, depth + 1, n - 1)
+                steps = self.steps
             node = children[0]
 
     def _enter(self, node: Program, env: tuple) -> tuple[Program, tuple]:
@@ -228,15 +248,17 @@ def provenance(
     *,
     max_conn: int = 10,
     step_budget: int = DEFAULT_STEP_BUDGET,
+    argument: int = 0,
+    max_recursion: int = DEFAULT_MAX_RECURSION,
 ) -> dict[int, int]:
     """Which node of ``program`` created each element of its output graph: element id ->
     the node's pre-order index in ``program`` (an invention call owns what its body builds;
     the initial node 0 has no entry). Empty for a rejected program. Evaluates like
     :func:`interpret`, a little slower (the probes' use, not search's)."""
-    machine = _Machine(max_conn, step_budget, indirect or {})
+    machine = _Machine(max_conn, step_budget, indirect or {}, program, argument, max_recursion)
     machine.owners = {}
     try:
-        machine.run(program, (), 0, 0, None, 0)
+        machine.run(program, (), 0, 0, None, 0, argument)
     except _OutOfBudget:
         return {}
     if machine.size == 1 or machine.components != 1:
@@ -253,27 +275,83 @@ def interpret(
     *,
     max_conn: int = 10,
     step_budget: int = DEFAULT_STEP_BUDGET,
+    argument: int = 0,
+    max_recursion: int = DEFAULT_MAX_RECURSION,
 ) -> PortGraph | Rejection:
     """Run ``program`` on the initial state (node 0, port 0, empty stack).
 
     ``indirect`` comes from :func:`indirection_table` when the program may use
-    inventions. Returns the output graph, or a :class:`Rejection` with reason
-    ``"single node"``, ``"not connected"`` or ``"budget exceeded"``. Raises
+    inventions. ``argument`` is the natural number ``if_zero`` tests and each
+    ``recurse`` (which runs the whole program again) decrements. Returns the
+    output graph, or a :class:`Rejection` with reason ``"single node"``,
+    ``"not connected"`` or ``"budget exceeded"`` (steps, nesting or
+    recursion deeper than ``max_recursion``: a recursion without a base
+    case never ends otherwise). Raises
     :class:`UnknownProductionError` for names that are neither primitives nor
     inventions, or a ``UsageError`` when a primitive has the wrong arity.
     """
-    machine = _Machine(max_conn, step_budget, indirect or {})
+    machine = _Machine(max_conn, step_budget, indirect or {}, program, argument, max_recursion)
     try:
-        machine.run(program, (), 0, 0, None, 0)
+        machine.run(program, (), 0, 0, None, 0, argument)
     except _OutOfBudget as exc:
         return Rejection("budget exceeded", str(exc))
     except IndexError:
         raise UsageError(f"malformed graph program (a primitive has too few children): {program!r}") from None
-    if machine.size == 1:
+    return _output(machine.edges, machine.next_id, machine.size, machine.components, max_conn)
+
+
+def _output(edges: dict, next_id: int, size: int, components: int, max_conn: int) -> PortGraph | Rejection:
+    if size == 1:
         return _SINGLE_NODE
-    if machine.components != 1:
+    if components != 1:
         return _NOT_CONNECTED
-    edges = machine.edges
     # The seed's order: descending by (node, port).
     ordered = tuple([key + edges[key] for key in sorted(edges, reverse=True)])
-    return PortGraph(edges=ordered, next_id=machine.next_id, size=machine.size, max_conn=max_conn)
+    return PortGraph(edges=ordered, next_id=next_id, size=size, max_conn=max_conn)
+
+
+class MachineState:
+    """Everything a run has built at one point: graph, counters, cursor, stack, steps taken.
+
+    Never mutated once made (:func:`resume` copies the edges), so states can
+    be shared by every program prefix that leads to them.
+    """
+
+    __slots__ = ("edges", "next_id", "size", "components", "pos", "port", "stack", "steps")
+
+    def __init__(self, edges: dict, next_id: int, size: int, components: int,
+                 pos: int, port: int, stack: tuple | None, steps: int) -> None:
+        self.edges, self.next_id, self.size, self.components = edges, next_id, size, components
+        self.pos, self.port, self.stack, self.steps = pos, port, stack, steps
+
+
+#: The state every program starts from.
+INITIAL_STATE = MachineState({}, 1, 1, 1, 0, 0, None, 0)
+
+
+def resume(
+    state: MachineState,
+    program: Program,
+    indirect: Mapping[str, tuple[int, Program | None]],
+    *,
+    max_conn: int,
+    step_budget: int,
+) -> MachineState | Rejection:
+    """Run ``program`` from ``state`` (steps counted on from ``state.steps``); the state it ends in."""
+    machine = _Machine(max_conn, step_budget, indirect)
+    machine.edges = dict(state.edges)
+    machine.next_id, machine.size, machine.components, machine.steps = (
+        state.next_id, state.size, state.components, state.steps)
+    try:
+        pos, port, stack = machine.run(program, (), state.pos, state.port, state.stack, 0)
+    except _OutOfBudget as exc:
+        return Rejection("budget exceeded", str(exc))
+    except IndexError:
+        raise UsageError(f"malformed graph program (a primitive has too few children): {program!r}") from None
+    return MachineState(machine.edges, machine.next_id, machine.size, machine.components, pos, port, stack,
+                        machine.steps)
+
+
+def state_output(state: MachineState, max_conn: int) -> PortGraph | Rejection:
+    """The output of a program that stops in ``state``."""
+    return _output(state.edges, state.next_id, state.size, state.components, max_conn)

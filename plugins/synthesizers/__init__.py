@@ -1,4 +1,4 @@
-"""Built-in synthesizers: ``enumerative`` (heap search) and ``stochastic`` (sampling, mutation, crossover).
+"""Built-in synthesizers: ``enumerative`` (heap search), ``stochastic`` (sampling, mutation, crossover), ``behavioural``.
 
 Both build programs directly as :class:`framework.Program` trees from the
 grammar's compiled production table; neither touches text or Lark. See
@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from framework import PluginInfo, hookimpl
 
+from .behavioural import BehaviouralOptions, BehaviouralSynthesizer
 from .enumerative import EnumerativeOptions, EnumerativeSynthesizer
 from .stochastic import SamplingTables, StochasticOptions, StochasticSynthesizer, crossover, mutate
 
 __all__ = [
+    "BehaviouralOptions",
+    "BehaviouralSynthesizer",
     "EnumerativeOptions",
     "EnumerativeSynthesizer",
     "SamplingTables",
@@ -39,5 +42,12 @@ def register_synthesizers() -> list[PluginInfo]:
             StochasticSynthesizer,
             StochasticOptions,
             summary="PCFG sampling at a temperature, subtree mutation and crossover",
+        ),
+        PluginInfo(
+            "behavioural",
+            "synthesizer",
+            BehaviouralSynthesizer,
+            BehaviouralOptions,
+            summary="search by behaviour (continuation-passing DSLs): one program per distinct output",
         ),
     ]

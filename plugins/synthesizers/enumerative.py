@@ -13,6 +13,12 @@ the explorer's business to skip (it dedupes by output). For checkpoints,
 :meth:`~EnumerativeSynthesizer.restore` puts a fresh synthesizer back there,
 so a resumed run proposes what an uninterrupted one would.
 
+With ``prune`` (the default) the domain's rewrite rules (``rewrite_rules()``,
+when it has them) are compiled into the grammar first
+(:func:`framework.dsl.rules.sharpen`): the enumeration is then the plain one
+with every program containing a redundant pattern left out (same order of
+probability).
+
 Spec usage::
 
     [[synthesizers]]
@@ -29,9 +35,10 @@ from typing import Any, Iterator, Mapping, Sequence
 from attrs import field, frozen
 from attrs.validators import ge, gt, instance_of, le, optional
 
-from framework import Grammar, Program
+from framework import Domain, Grammar, HasRewriteRules, Program
 from framework.dsl.heap_search import HeapSearch
 from framework.dsl.pcfg import MAX_SIZE_LIMIT, ProductionTable, compile_table
+from framework.dsl.rules import Rule, parse_rules, sharpen
 
 
 @frozen
@@ -44,11 +51,14 @@ class EnumerativeOptions:
     engine's program budget (checked between batches, so a call may overrun
     by one batch; with a time limit the count of programs is no longer
     deterministic, their order still is).
+    ``prune``: leave out programs containing a left side of the domain's
+    rewrite rules (they have an equivalent smaller program).
     """
 
     max_size: int = field(default=20, validator=[instance_of(int), ge(1), le(MAX_SIZE_LIMIT)])
     batch_size: int = field(default=512, validator=[instance_of(int), ge(1)])
     time_limit: float | None = field(default=None, validator=optional(gt(0)))
+    prune: bool = field(default=True, validator=instance_of(bool))
 
 
 class EnumerativeSynthesizer:
@@ -59,6 +69,12 @@ class EnumerativeSynthesizer:
         self._table: ProductionTable | None = None
         self._search: HeapSearch | None = None
         self._resume: tuple[str, int] | None = None  # (grammar fingerprint, programs to skip)
+        self._rules: tuple[Rule, ...] = ()
+
+    def attach(self, domain: Domain) -> None:
+        """Take the domain's rewrite rules (with ``prune``; none when it declares none)."""
+        if self.options.prune and isinstance(domain, HasRewriteRules):
+            self._rules = parse_rules(domain.rewrite_rules())
 
     def state(self) -> dict[str, Any]:
         """Where the enumeration stands: the grammar's fingerprint and the programs taken."""
@@ -78,7 +94,7 @@ class EnumerativeSynthesizer:
 
         ``population`` and ``rng`` are not used: the order is the PCFG's.
         """
-        table = compile_table(grammar)
+        table = sharpen(compile_table(grammar), self._rules)
         if self._search is None or table != self._table:
             self._table, self._search = table, HeapSearch(table, self.options.max_size)
             if self._resume is not None and self._resume[0] == table.fingerprint():

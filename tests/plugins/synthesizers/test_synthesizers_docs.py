@@ -13,7 +13,7 @@ import pytest
 from framework import Grammar, PluginInfo, Program
 from framework.explore import explore
 from framework_plugins.graph_domain import GraphDomain, GraphDomainOptions
-from framework_plugins.synthesizers import EnumerativeOptions, StochasticOptions
+from framework_plugins.synthesizers import BehaviouralOptions, EnumerativeOptions, StochasticOptions
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "synthesizers.md"
 GRAPH = Grammar.load_builtin("graph")
@@ -49,7 +49,7 @@ def test_the_documented_example_plugin_works():
     assert result.found and all(f.program.children == (seed,) for f in result.found)
 
 
-@pytest.mark.parametrize("options", [EnumerativeOptions, StochasticOptions])
+@pytest.mark.parametrize("options", [EnumerativeOptions, StochasticOptions, BehaviouralOptions])
 def test_every_option_is_documented(options):
     text = DOC.read_text()
     for field in attrs.fields(options):
