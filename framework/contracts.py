@@ -66,13 +66,67 @@ class Domain(Protocol):
         """The graph the neural side is built on."""
 
 
+@frozen
+class Scored:
+    """A population member as a synthesizer sees it: its program, candidate id and selection score.
+
+    ``score`` is the selector's score (higher is better); None for a member
+    that has none (its training failed, or it was given, not trained).
+    """
+
+    program: Program
+    id: str | None = None
+    score: float | None = None
+
+
+class Population(tuple):  # type: ignore[type-arg]
+    """What :meth:`Synthesizer.propose` receives: the population's programs, best first.
+
+    A tuple of :class:`~framework.Program` (so a synthesizer that only reads
+    programs iterates it as it is), with :attr:`scored` beside it: the same
+    members, same order, as :class:`Scored` (id and selection score).
+    """
+
+    scored: tuple[Scored, ...]
+
+    def __new__(cls, scored: Sequence[Scored] = ()) -> Population:
+        population = super().__new__(cls, tuple(member.program for member in scored))
+        population.scored = tuple(scored)
+        return population
+
+
+@frozen
+class Proposal:
+    """A program with the population member it was made from (``parent``: that member's id).
+
+    A synthesizer may yield a ``Proposal`` in place of a bare ``Program``
+    anywhere in a batch; the engine records the parent on the candidate.
+    """
+
+    program: Program
+    parent: str | None = None
+
+
 class Synthesizer(Protocol):
-    """Proposes programs of a grammar (kind ``"synthesizer"``)."""
+    """Proposes programs of a grammar (kind ``"synthesizer"``).
+
+    The engine builds it once per run and calls :meth:`propose` once per
+    generation. Optionally :class:`Resumable` (``state()``/``restore()``).
+    """
 
     def propose(
-        self, grammar: Grammar, population: Sequence[Program], budget: int, rng: random.Random
-    ) -> Iterator[list[Program]]:
-        """Yield batches of programs of ``grammar``, at most ``budget`` in all."""
+        self, grammar: Grammar, population: Population, budget: int, rng: random.Random
+    ) -> Iterator[list[Program | Proposal]]:
+        """Yield batches (lists) of programs of ``grammar``, at most ``budget`` in all.
+
+        ``population``: the current members, best first (:class:`Population`:
+        programs, and ``population.scored`` with ids and selection scores).
+        Each item of a batch is a well-typed :class:`~framework.Program` of
+        ``grammar``'s start type, or a :class:`Proposal` naming its parent.
+        Anything else (a batch that is not a list, a string, an ill-typed
+        program, an exception, overrunning ``explore_seconds``) stops this
+        synthesizer for the generation, the reason recorded; the others go on.
+        """
 
 
 class Member(Protocol):
@@ -302,6 +356,7 @@ __all__ = [
     "ProbeFactory",
     "Reporter",
     "Resumable",
+    "Scored",
     "Selector",
     "SelectorFactory",
     "Synthesizer",

@@ -32,16 +32,17 @@ from typing import Any, Sequence
 
 from attrs import evolve, frozen
 from rich.console import Console
+from rich.markup import escape
 
 from framework import report, steps
 from framework.contracts import Resumable
 from framework.dsl.grammar import Grammar
-from framework.errors import FrameworkError, UsageError
+from framework.errors import FrameworkError, PluginFault, UsageError
 from framework.events import GenerationEnd, RunEnd
 from framework.graph import PortGraph
-from framework.network_trainer import NetworkTrainer
+from framework.network_trainer import NetworkTrainer, name_fault
 from framework.networks import Trained, networks_to_keep, prune_networks, save_trained
-from framework.plugins import Plugins, build_plugin
+from framework.plugins import Plugins, announce, build_plugin
 from framework.run_dir import RunDir, cache_dir, grammar_name
 from framework.run_state import Candidate, GenerationRecord, RunState, Scores, state_from_json, state_to_json
 from framework.spec import PluginChoice, Spec, spec_to_toml
@@ -51,10 +52,12 @@ from framework.transfer import open_start
 
 @frozen
 class _Member:
-    """A survivor as exploration sees it: its program and output."""
+    """A survivor as exploration sees it: its program, output, id and selection score."""
 
     program: Any
     output: Any
+    id: str
+    score: float | None
 
 
 @frozen
@@ -106,7 +109,7 @@ def run(
         state = loop.select_learn_and_advance(state, grammar)            # 3. select, 4. learn, 5. persist
     summary = report.write_summary(run_dir, state)
     report.print_summary(console, summary)
-    plugins.hook.on_run_end(event=RunEnd(run_dir, state, summary))
+    announce(plugins.hook.on_run_end, loop.warn, event=RunEnd(run_dir, state, summary))
     return state
 
 
@@ -242,8 +245,8 @@ class _Loop:
         want = self.spec.population.size - len(state.survivors)
         rng = random.Random(derive_seed(self.spec.run.seed, "explore", g))
         started = time.perf_counter()
-        members = [_Member(program, self.domain.evaluate(program, grammar))
-                   for program in (grammar.parse(c.program) for c in state.survivors)]
+        members = [_Member(program, self.domain.evaluate(program, grammar), c.id, c.selection)
+                   for c, program in ((c, grammar.parse(c.program)) for c in state.survivors)]
         tried = [self.domain.evaluate(grammar.parse(c.program), grammar) for c in state.discarded]
         self._restore_synthesizers(state.synthesizer_states)
         synthesizers = list(self.synthesizers)
@@ -265,6 +268,9 @@ class _Loop:
                 replace_smaller=self.spec.population.replace_smaller,
                 progress=show,
                 exclude=tried,
+                seconds=self.spec.population.explore_seconds,
+                seconds_by={c.plugin: c.explore_seconds for c in self.spec.synthesizers
+                            if c.explore_seconds is not None},
             )
         explored = steps.after_exploration(result, g, state.survivors, state.discarded, grammar, self.domain)
         seconds = time.perf_counter() - started
@@ -273,6 +279,10 @@ class _Loop:
             f"({result.stats.proposed / max(seconds, 1e-9):,.0f}/s), {len(result.found)} new graphs, "
             f"{len(result.replacements)} members replaced by smaller programs"
         )
+        for name, reason in result.stats.stopped.items():
+            self.console.print(f"  [yellow]synthesizer {name!r} stopped for this generation[/]: {escape(reason)}")
+        if not result.found and not result.replacements:
+            self.console.print(f"  [yellow]no new programs[/]: {escape(steps.why_nothing(explored.exploration, want))}")
         record = GenerationRecord(g, state.grammar, (), (), explored=explored.exploration)
         state = evolve(state, phase="train", survivors=explored.survivors, pending=explored.pending,
                        discarded=explored.discarded, synthesizer_states=self._synthesizer_states(),
@@ -322,10 +332,16 @@ class _Loop:
         import torch
 
         two_nodes = PortGraph(edges=((1, 0, 2, 0), (0, 0, 2, 1)), next_id=3, size=2)
+        x = self.data.train.x[:1]
         try:
-            for graph in (None, two_nodes):
-                with torch.no_grad():
-                    self.trainer.build_model(graph).eval()(self.data.train.x[:1])
+            with torch.no_grad():
+                baseline = self.trainer.build_model(None).eval()(x)
+                if not isinstance(baseline, torch.Tensor) or tuple(baseline.shape) != (1, 1):
+                    raise PluginFault("encoder", f"output: shape {getattr(baseline, 'shape', baseline)}, "
+                                                 "expected (1, 1) (the baseline: [batch, 1 logit])")
+                self.trainer.build_model(two_nodes).eval()(x)
+        except PluginFault as exc:
+            raise UsageError(f"model: {name_fault(self.spec, exc)} (pre-flight on a two-node graph)") from None
         except FrameworkError:
             raise
         except Exception as exc:
@@ -340,9 +356,12 @@ class _Loop:
         prune_networks(self.run_dir, networks_to_keep(self.spec.artifacts.networks, state,
                                                       lambda s: float(self.selector.score(s))))
 
+    def warn(self, message: str) -> None:
+        self.console.print(f"[yellow]warning[/]: {escape(message)}", highlight=False)
+
     def _announce(self, job: TrainJob, scores: Scores, done: int, total: int) -> None:
         if scores.failed:
-            detail = f"[red]failed[/]: {scores.failed}"
+            detail = f"[red]failed[/]: {escape(scores.failed)}"
         else:
             select = f" select {scores.select_accuracy:.3f}" if scores.select_accuracy is not None else ""
             detail = f"train {scores.train_accuracy:.3f}{select} eval {scores.eval_accuracy:.3f}"
@@ -353,8 +372,14 @@ class _Loop:
     def select_learn_and_advance(self, state: RunState, grammar: Grammar) -> RunState:
         g = state.generation
         last = g + 1 >= self.spec.run.generations
-        survivors, discarded = steps.select(state.survivors + state.pending, self.selector.score,
-                                            self.spec.population.keep)
+        try:
+            survivors, discarded = steps.select(state.survivors + state.pending, self.selector.score,
+                                                self.spec.population.keep)
+        except PluginFault as exc:  # nothing of the selection is applied; the checkpoint holds the training
+            raise FrameworkError(
+                f"{name_fault(self.spec, exc)}\nthe run stopped before selecting generation {g}; every trained "
+                f"candidate is in {self.run_dir.checkpoint}: fix the selector and continue with --resume"
+            ) from None
         record = evolve(state.history[-1], candidates=tuple(c.id for c in state.pending),
                         survivors=tuple(c.id for c in survivors))
         report.write_population(self.run_dir, g, survivors, discarded)
@@ -363,7 +388,7 @@ class _Loop:
             with self.console.status("library learning"):
                 learned = steps.learn(grammar, survivors, self.learner, self.spec.library, self.domain)
             if learned.library_error is not None:
-                self.console.print(f"[yellow]library learning skipped[/]: {learned.library_error}")
+                self.console.print(f"[yellow]library learning skipped[/]: {escape(learned.library_error)}")
             elif self.learner is not None:
                 self.console.print(f"  library: {len(learned.inventions)} inventions "
                                    f"{', '.join(learned.inventions)} (ratio {learned.compression_ratio:.2f})")
@@ -388,5 +413,5 @@ class _Loop:
         self.console.print(
             f"[bold]generation {g}[/]: kept {len(survivors)} of {len(survivors) + len(discarded)}"
         )
-        self.hook.on_generation_end(event=GenerationEnd(self.run_dir, g, state))
+        announce(self.hook.on_generation_end, self.warn, event=GenerationEnd(self.run_dir, g, state))
         return state

@@ -36,3 +36,18 @@ class OptionError(ValueError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class PluginFault(FrameworkError):
+    """A plugin's object broke its contract while working (a wrong shape, a non-finite score).
+
+    ``kind`` is the plugin kind at fault (``"injector"``, ``"selector"``, ...); the
+    engine, which knows which plugin of that kind the run uses, names it.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(kind, message)
+        self.kind, self.message = kind, message
+
+    def __str__(self) -> str:
+        return self.message

@@ -50,3 +50,46 @@ class PortGraph:
             data = json.loads(data)
         edges = tuple((u, p, i, v) for (u, p), (i, v) in data["edges"])
         return cls(edges=edges, next_id=data["next_id"], size=data["size"], max_conn=data["max_conn"])
+
+
+def port_graph_violations(graph: PortGraph) -> list[str]:
+    """The graph-domain output invariants that ``graph`` breaks (empty when valid).
+
+    The engine checks every candidate's graph with it before training. Invariants (ARCHITECTURE.md): more than one node; connected; every port in
+    ``0..max_conn-1``; no port of a node holds two edges; every edge stored
+    under both endpoints with the same id and port; ids below ``next_id`` and
+    ``size`` equal to the number of nodes.
+    """
+    problems: list[str] = []
+    slots: dict[tuple[int, int], tuple[int, int]] = {}
+    for u, port, edge_id, v in graph.edges:
+        if not 0 <= port < graph.max_conn:
+            problems.append(f"port {port} of node {u} outside 0..{graph.max_conn - 1}")
+        if (u, port) in slots:
+            problems.append(f"port {port} of node {u} holds two edges")
+        slots[(u, port)] = (edge_id, v)
+        if not 0 <= edge_id < graph.next_id:
+            problems.append(f"edge id {edge_id} not below next_id {graph.next_id}")
+    for (u, port), (edge_id, v) in slots.items():
+        if slots.get((v, port)) != (edge_id, u):
+            problems.append(f"edge {edge_id} at ({u}, {port}) is not stored under ({v}, {port})")
+        if u == v:
+            problems.append(f"edge {edge_id} is a self-loop")
+    nodes = graph.node_ids
+    if len(nodes) != graph.size:
+        problems.append(f"size {graph.size} but {len(nodes)} node ids")
+    if len(nodes) < 2:
+        problems.append("fewer than two nodes")
+    adjacency: dict[int, set[int]] = {n: set() for n in nodes}
+    for u, _, _, v in graph.edges:
+        if u in adjacency and v in adjacency:
+            adjacency[u].add(v)
+    if nodes:
+        seen, stack = {nodes[0]}, [nodes[0]]
+        while stack:
+            for w in adjacency[stack.pop()] - seen:
+                seen.add(w)
+                stack.append(w)
+        if len(seen) != len(nodes):
+            problems.append(f"not connected: {len(nodes) - len(seen)} node(s) unreachable from node {nodes[0]}")
+    return problems

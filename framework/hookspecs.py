@@ -62,7 +62,9 @@ def register_synthesizers() -> Iterable[PluginInfo]:
     """Return the program synthesizers this plugin provides.
 
     ``factory(options)`` builds a :class:`framework.contracts.Synthesizer`:
-    ``propose(grammar, population, budget, rng) -> Iterator[list[Program]]``.
+    ``propose(grammar, population, budget, rng) -> Iterator[list[Program | Proposal]]``,
+    called once per generation with the scored population best first
+    (:class:`framework.contracts.Population`).
     One that also implements :class:`framework.contracts.Resumable`
     (``state()``, ``restore(state)``) continues where it stopped after a resume.
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from framework import steps
-from framework.errors import FrameworkError
-from framework.graph import PortGraph
+from framework.errors import FrameworkError, PluginFault
+from framework.graph import PortGraph, port_graph_violations
 from framework.networks import Trained, build_network
 from framework.plugins import build_plugin
 from framework.spec import Spec, spec_to_toml
@@ -75,16 +75,24 @@ class NetworkTrainer:
         return build_network(self.registry, self.spec.model, self.data.input_shape, graph)
 
     def __call__(self, job: Any) -> Trained:
-        """Build and train one network; any failure becomes a failed score, never a crash."""
+        """Build and train one network; any failure becomes a failed score, never a crash.
+
+        A candidate's graph is checked against the ``PortGraph`` invariants first, and
+        the network's stages at its first forward: a fault names the plugin.
+        """
         from framework.networks import weights_of
         from framework.nn.progress import TrainingProgress
         from framework.training import resolve_device, seed_everything, train
 
         spec, console = self.spec, self.console
+        graph = job.candidate.graph if job.candidate else None
+        violations = port_graph_violations(graph) if graph is not None else []
+        if violations:
+            fault = PluginFault("domain", "to_graph built an invalid PortGraph: " + "; ".join(violations))
+            return Trained(steps.failed_scores(name_fault(spec, fault)))
         try:
             device = resolve_device(spec.run.device)  # the worker's own device
             seed_everything(job.seed)
-            graph = job.candidate.graph if job.candidate else None
             model = self.build_model(graph)
             start = self.start.warm_start(model, graph) if self.start is not None else None
             if console is not None and console.is_terminal:  # a live bar; logs and pipes get the summary line
@@ -93,6 +101,8 @@ class NetworkTrainer:
                                    progress=bars.callback(f"  {job.key}"))
             else:
                 result = train(model, self.data, spec.training, device=device, seed=job.seed)
+        except PluginFault as exc:
+            return Trained(steps.failed_scores(name_fault(spec, exc)))
         except FrameworkError:
             raise
         except Exception as exc:  # a plugin failing on one candidate must not end the run
@@ -103,6 +113,14 @@ class NetworkTrainer:
 
     def lost(self, job: Any, reason: str) -> Trained:
         return Trained(steps.failed_scores(f"lost: {reason}"))
+
+
+def name_fault(spec: Spec, fault: PluginFault) -> str:
+    """The fault's message with the run's plugin of that kind named: ``injector 'random-walk': ...``."""
+    choices = {"encoder": spec.model.encoder, "injector": spec.model.injector, "backbone": spec.model.backbone,
+               "selector": spec.population.selector, "domain": spec.domain}
+    choice = choices.get(fault.kind)
+    return f"{fault.kind} {choice.plugin!r}: {fault}" if choice else f"{fault.kind}: {fault}"
 
 
 #: The last spec's registry and data in this worker process: a worker trains many

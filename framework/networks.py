@@ -151,10 +151,11 @@ def build_network(registry: Registry, model: ModelSection, input_shape: tuple[in
 
     if graph is None:
         return build(model.encoder, input_shape, 1)
+    index = GraphIndex.from_port_graph(graph)
     encoder = build(model.encoder, input_shape, model.dim)
-    injector = build(model.injector, GraphIndex.from_port_graph(graph), model.dim, graph.max_conn)
+    injector = build(model.injector, index, model.dim, graph.max_conn)
     backbone = build(model.backbone, model.dim)
-    return GSSNN(encoder, injector, backbone, model.dim, out_dim=1)
+    return GSSNN(encoder, injector, backbone, model.dim, out_dim=1, num_nodes=index.num_nodes)
 
 
 # -- the engine's side ----------------------------------------------------------

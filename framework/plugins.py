@@ -97,6 +97,18 @@ class Plugins:
     hook: pluggy.HookRelay = field(factory=silent_hook)
 
 
+def announce(caller: Any, warn: Any, **event: Any) -> None:
+    """Call every implementation of the event hook ``caller`` (``hook.on_run_end``...) in
+    pluggy's order; one that raises is reported through ``warn(message)`` and the others
+    still hear the event (a reporter's failure never ends a run)."""
+    for impl in reversed(caller.get_hookimpls()):  # pluggy calls the last registered first
+        try:
+            impl.function(*(event[name] for name in impl.argnames))
+        except Exception as exc:  # noqa: BLE001 - contained, reported
+            warn(f"reporter {impl.plugin_name!r} failed in {caller.name}: {type(exc).__name__}: {exc} "
+                 "(the run goes on)")
+
+
 def build_plugins(
     modules: Sequence[str] = (),
     paths: Sequence[str | os.PathLike[str]] = (),

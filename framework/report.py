@@ -19,6 +19,7 @@ from rich.table import Table
 
 from framework.errors import UsageError
 from framework.events import GenerationEnd, RunEnd
+from framework.plugins import announce
 from framework.run_dir import RunDir
 from framework.run_state import (
     Candidate,
@@ -209,9 +210,10 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------
 
 
-def redraw(run_dir: RunDir, hook: Any) -> dict[str, Any]:
+def redraw(run_dir: RunDir, hook: Any, warn: Any = print) -> dict[str, Any]:
     """Rebuild metrics and the summary, then re-announce every recorded generation and the
-    run's end to the reporters (``hook`` is the plugin manager's relay), so each redraws."""
+    run's end to the reporters (``hook`` is the plugin manager's relay), so each redraws.
+    A reporter that raises is reported through ``warn(message)``; the others go on."""
     if not run_dir.checkpoint.is_file():
         raise UsageError(f"{run_dir.root}: not a run directory (no {run_dir.checkpoint.name})")
     state = state_from_json(read_json(run_dir.checkpoint))
@@ -219,7 +221,7 @@ def redraw(run_dir: RunDir, hook: Any) -> dict[str, Any]:
     summary = write_summary(run_dir, state)
     for record in state.history:
         if run_dir.population(record.generation).exists():  # a generation selected before the kill
-            hook.on_generation_end(event=GenerationEnd(run_dir, record.generation, state))
+            announce(hook.on_generation_end, warn, event=GenerationEnd(run_dir, record.generation, state))
     if state.phase == "done":
-        hook.on_run_end(event=RunEnd(run_dir, state, summary))
+        announce(hook.on_run_end, warn, event=RunEnd(run_dir, state, summary))
     return summary

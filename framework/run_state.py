@@ -62,7 +62,8 @@ class Candidate:
 class Exploration:
     """Where a generation's exploration budget went (``framework.ExploreStats``, less timing).
 
-    ``rejected`` counts by the domain's reason code, ``found_by`` by synthesizer.
+    ``rejected`` counts by the domain's reason code, ``found_by`` by synthesizer;
+    ``stopped`` says which synthesizers were stopped early, and why.
     """
 
     proposed: int = 0
@@ -72,6 +73,8 @@ class Exploration:
     rejected: Mapping[str, int] = field(factory=dict)
     duplicates: int = 0
     found_by: Mapping[str, int] = field(factory=dict)
+    #: synthesizer name -> why it was stopped in this generation (raised, broke the contract, overran)
+    stopped: Mapping[str, str] = field(factory=dict)
 
 
 @frozen

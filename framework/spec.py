@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Iterator, Mapping
 
 import attrs
 from attrs import field, frozen
-from attrs.validators import ge, gt, in_
+from attrs.validators import ge, gt, in_, optional
 
 from framework._registry import PluginError, Registry, UnknownPluginError
 from framework.convert import PluginChoice, SpecError, converter, structure
@@ -59,9 +59,14 @@ class TaskChoice(PluginChoice):
 
 @frozen
 class SynthesizerChoice(PluginChoice):
-    """One ``[[synthesizers]]`` entry; exploration draws from the synthesizers in turn, a batch each."""
+    """One ``[[synthesizers]]`` entry; exploration draws from the synthesizers in turn, a batch each.
+
+    ``explore_seconds``: this synthesizer's own wall-clock limit per generation
+    (time inside its ``propose``; default: ``population.explore_seconds``).
+    """
 
     kind: ClassVar[str] = "synthesizer"
+    explore_seconds: float | None = field(default=None, validator=optional(gt(0)))
 
 
 @frozen
@@ -138,6 +143,8 @@ class PopulationSection:
     repeats: int = field(default=1, validator=ge(1))
     replace_smaller: bool = True
     explore_budget: int = field(default=20_000, validator=gt(0))
+    #: wall-clock limit of one generation's exploration; a synthesizer still going is stopped
+    explore_seconds: float = field(default=600.0, validator=gt(0))
     selector: SelectorChoice = SelectorChoice()
     #: programs (in the domain grammar's syntax) offered first in generation 0
     initial: tuple[str, ...] = ()

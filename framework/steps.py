@@ -15,12 +15,13 @@ tested directly (``tests/framework/test_steps.py``):
 from __future__ import annotations
 
 import math
+import numbers
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from attrs import evolve, frozen
 
 from framework.domain import Rejection
-from framework.errors import FrameworkError
+from framework.errors import FrameworkError, PluginFault
 from framework.run_state import METRICS, Candidate, Exploration, Scores
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def after_exploration(result: ExploreResult, generation: int, survivors: Sequenc
     the member as its parent.
     """
     replaced = {r.index: r for r in result.replacements}
-    fresh = [(found, None) for found in result.found]
+    fresh = [(found, found.parent) for found in result.found]
     fresh += [(r.new, survivors[i].id) for i, r in sorted(replaced.items())]
     pending = tuple(
         Candidate(
@@ -75,8 +76,23 @@ def after_exploration(result: ExploreResult, generation: int, survivors: Sequenc
             proposed=stats.proposed, evaluated=stats.evaluated, new=len(result.found),
             replaced=len(result.replacements), rejected=dict(sorted(stats.rejected.items())),
             duplicates=stats.duplicates, found_by=dict(sorted(stats.found_by.items())),
+            stopped=dict(stats.stopped),
         ),
     )
+
+
+def why_nothing(exploration: Exploration, want: int) -> str:
+    """Why an exploration that wanted ``want`` programs found none, in one line."""
+    if want == 0:
+        return "the population is full"
+    reasons = [f"synthesizer {name!r} {reason}" for name, reason in exploration.stopped.items()]
+    if exploration.proposed == 0:
+        reasons.append("no synthesizer proposed a program")
+    else:
+        rejected = ", ".join(f"{count} {reason}" for reason, count in exploration.rejected.items())
+        reasons.append(f"all {exploration.proposed} proposals were repeats ({exploration.proposed - exploration.evaluated}), "
+                       f"duplicates ({exploration.duplicates}) or rejected by the domain ({rejected or 0})")
+    return "; ".join(reasons)
 
 
 # -- 2. train -----------------------------------------------------------------
@@ -114,11 +130,22 @@ def rank(candidates: Sequence[Candidate], score: Callable[[Scores], float]) -> t
 
     Higher score first; ties go to the smaller mass, then the smaller (older) id.
     A failed or untrained candidate has no score (None) and ranks after all scored ones.
+
+    :raises PluginFault: (kind ``"selector"``) ``score`` raised, or returned
+        something other than a finite number.
     """
     def selection(candidate: Candidate) -> float | None:
         if candidate.scores is None or candidate.scores.failed:
             return None
-        return float(score(candidate.scores))
+        try:
+            value = score(candidate.scores)
+        except Exception as exc:  # noqa: BLE001 - the selector's failure, named
+            raise PluginFault("selector", f"score() raised {type(exc).__name__}: {exc} "
+                                          f"(scoring {candidate.id})") from exc
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise PluginFault("selector", f"score() returned {value!r} for {candidate.id}; "
+                                          "it must be a finite number")
+        return float(value)
 
     scored = [evolve(c, selection=selection(c)) for c in candidates]
     return tuple(sorted(scored, key=lambda c: (c.selection is None, -(c.selection or 0.0), c.mass, c.id)))

@@ -129,7 +129,10 @@ def binary_scores(logits: torch.Tensor, targets: torch.Tensor) -> tuple[float, f
 def evaluate(
     model: nn.Module, split: Split, *, device: torch.device, batch_size: int = 256, amp: bool | str = "auto"
 ) -> tuple[float, float] | None:
-    """Accuracy and F1 of ``model`` on ``split`` in eval mode without gradients; None if the split is empty."""
+    """Accuracy and F1 of ``model`` on ``split`` in eval mode without gradients; None if the split is empty.
+
+    :raises NonFiniteLogits: a logit is NaN or infinite.
+    """
     if len(split.y) == 0:
         return None
     model.eval()
@@ -137,7 +140,15 @@ def evaluate(
     with torch.no_grad(), _autocast(device, amp):
         for start in range(0, len(split.y), batch_size):
             chunks.append(_logits(model(split.x[start : start + batch_size].to(device))).float())
-    return binary_scores(torch.cat(chunks).cpu(), split.y)
+    logits = torch.cat(chunks).cpu()
+    bad = int((~torch.isfinite(logits)).sum())
+    if bad:
+        raise NonFiniteLogits(f"{bad} of {len(logits)} logits are not finite in eval mode")
+    return binary_scores(logits, split.y)
+
+
+class NonFiniteLogits(ValueError):
+    """A split's logits held NaN or infinity: the network's scores on it would mean nothing."""
 
 
 def build_optimizer(
@@ -176,8 +187,8 @@ def train(
 ) -> TrainResult:
     """Train ``model`` (logits ``[B]`` or ``[B, 1]``) on ``data.train`` and score every split.
 
-    A non-finite loss stops training and returns a result whose ``failed``
-    says where; nothing is raised. The model is left on ``device``.
+    A non-finite loss stops training, and a non-finite logit in scoring any
+    split fails the result too: ``failed`` says where; nothing is raised. The model is left on ``device``.
     """
     started = time.perf_counter()
     seed_everything(seed)
@@ -215,10 +226,13 @@ def train(
                 if progress is not None:
                     progress(step, total_steps, loss_value, correct / min(start + len(batch), n))
             epoch_losses.append(loss_sum / n)
-        scores = {
-            name: evaluate(model, split, device=device, batch_size=options.eval_batch_size, amp=options.amp)
-            for name, split in (("train", data.train), ("select", data.select), ("eval", data.eval))
-        }
+        scores = {}
+        for name, split in (("train", data.train), ("select", data.select), ("eval", data.eval)):
+            try:
+                scores[name] = evaluate(model, split, device=device, batch_size=options.eval_batch_size,
+                                        amp=options.amp)
+            except NonFiniteLogits as exc:
+                return _failed(epoch_losses, started, f"{name} split: {exc}")
     return TrainResult(
         train_accuracy=_at(scores["train"], 0),
         select_accuracy=_at(scores["select"], 0),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from framework.cli.console import stdout
+from framework.cli.console import stderr, stdout
 from framework.errors import UsageError
 
 
@@ -27,6 +27,10 @@ def _report(args: argparse.Namespace) -> int:
     if not run_dir.spec.is_file():
         raise UsageError(f"{run_dir.root}: not a run directory (no {run_dir.spec.name})")
     _, plugins = load_spec(run_dir.spec)  # the run's own plugins, third-party reporters included
-    print_summary(stdout, redraw(run_dir, plugins.hook))
+    print_summary(stdout, redraw(run_dir, plugins.hook, _warn))
     stdout.print(f"rebuilt metrics and the summary in {escape(str(run_dir.root))}; every reporter redrew")
     return 0
+
+
+def _warn(message: str) -> None:
+    stderr.print(f"[yellow]warning[/]: {escape(message)}", highlight=False)

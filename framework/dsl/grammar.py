@@ -187,6 +187,8 @@ class Grammar:
         stack = [(program, nonterminal or self.start)]
         while stack:
             node, expected = stack.pop()
+            if not isinstance(node, Program):
+                raise ProgramError(f"a {type(node).__name__} ({node!r:.40}) where a {expected!r} program is expected")
             production = self.production(node.production)
             if production.nonterminal != expected:
                 raise ProgramError(

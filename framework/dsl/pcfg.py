@@ -340,9 +340,10 @@ def sample_program(
     sizes: SizeTable,
     rng: random.Random,
     max_size: int | None = None,
-    nonterminal: int | None = None,
+    nonterminal: str | None = None,
 ) -> Program:
-    """Draw one program from the PCFG, conditioned on having at most ``max_size`` nodes.
+    """Draw one program of type ``nonterminal`` (a type name; default: the start type) from the
+    PCFG, conditioned on having at most ``max_size`` nodes.
 
     Exact, not rejection: the size is drawn from the mass table first, then
     each rule and each argument's size given what is left. ``max_size``
@@ -350,9 +351,10 @@ def sample_program(
     from are computed once per table and kept in ``sizes``.
 
     :raises NoProgramError: the nonterminal has no program that small.
+    :raises UsageError: ``nonterminal`` names no type of the grammar.
     """
     table = sizes.table
-    x = table.start if nonterminal is None else nonterminal
+    x = table.index(nonterminal)
     cap = sizes.max_size if max_size is None else max_size
     if not 1 <= cap <= sizes.max_size:
         raise UsageError(f"max_size must be in 1..{sizes.max_size}, got {cap}")

@@ -11,9 +11,11 @@ Each proposal is, by the configured rates, one of
   different subtree of the second of the same nonterminal, chosen uniformly
   among the pairs that keep the program within ``max_size``.
 
-Every result is a well-typed program of the grammar. Deterministic under the
-``rng`` the engine passes. With an empty population every proposal is a
-fresh sample.
+Every result is a well-typed program of the grammar, yielded as a
+``framework.Proposal`` whose ``parent`` is the id of the member it was made
+from (the first one for a crossover; None for a fresh sample). Deterministic
+under the ``rng`` the engine passes. With an empty population every proposal
+is a fresh sample.
 
 Spec usage::
 
@@ -33,7 +35,7 @@ from typing import Iterator, Sequence
 from attrs import field, frozen
 from attrs.validators import ge, gt, instance_of, le
 
-from framework import Grammar, Program, ProgramError
+from framework import Grammar, Population, Program, ProgramError, Proposal, Scored
 from framework.dsl.pcfg import MAX_SIZE_LIMIT, ProductionTable, SizeTable, compile_table, sample_program
 
 
@@ -127,7 +129,7 @@ def mutate(program: Program, compiled: SamplingTables, rng: random.Random, max_s
     if not choices:
         return sample_program(compiled.sizes, rng, max_size)
     path, x, budget = rng.choice(choices)
-    return _replace(program, path, sample_program(compiled.sizes, rng, budget, nonterminal=x))
+    return _replace(program, path, sample_program(compiled.sizes, rng, budget, nonterminal=compiled.table.nonterminals[x]))
 
 
 def crossover(
@@ -171,25 +173,28 @@ class StochasticSynthesizer:
         return self._compiled
 
     def propose(
-        self, grammar: Grammar, population: Sequence[Program], budget: int, rng: random.Random
-    ) -> Iterator[list[Program]]:
-        """Yield ``budget`` proposals in batches of ``batch_size``."""
+        self, grammar: Grammar, population: Population, budget: int, rng: random.Random
+    ) -> Iterator[list[Proposal]]:
+        """Yield ``budget`` proposals in batches of ``batch_size``, each naming its parent."""
         compiled = self.compile(grammar)
-        parents = list(population)
+        parents = list(population.scored)
         left = budget
         while left > 0:
             count = min(self.options.batch_size, left)
             left -= count
             yield [self._one(compiled, parents, rng) for _ in range(count)]
 
-    def _one(self, compiled: SamplingTables, parents: list[Program], rng: random.Random) -> Program:
+    def _one(self, compiled: SamplingTables, parents: list[Scored], rng: random.Random) -> Proposal:
         options = self.options
         if parents:
             draw = rng.random()
             if draw < options.mutation_rate:
-                return mutate(rng.choice(parents), compiled, rng, options.max_size)
+                parent = rng.choice(parents)
+                return Proposal(mutate(parent.program, compiled, rng, options.max_size), parent.id)
             if draw < options.mutation_rate + options.crossover_rate:
                 first, second = rng.choice(parents), rng.choice(parents)
-                child = crossover(first, second, compiled, rng, options.max_size)
-                return child if child is not None else mutate(first, compiled, rng, options.max_size)
-        return sample_program(compiled.sizes, rng, options.max_size)
+                child = crossover(first.program, second.program, compiled, rng, options.max_size)
+                if child is None:
+                    child = mutate(first.program, compiled, rng, options.max_size)
+                return Proposal(child, first.id)
+        return Proposal(sample_program(compiled.sizes, rng, options.max_size))

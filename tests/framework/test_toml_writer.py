@@ -96,6 +96,7 @@ keep = 2
 repeats = 2
 replace_smaller = false
 explore_budget = 100
+explore_seconds = 600.0
 selector = {plugin = "train-accuracy"}
 initial = ["(a)", "(b \\"c\\")"]
 

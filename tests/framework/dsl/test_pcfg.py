@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 
 from framework.dsl.errors import ProgramError
+from framework.errors import UsageError
 from framework.dsl.grammar import Grammar
 from framework.dsl.heap_search import HeapSearch
 from framework.dsl.pcfg import (
@@ -265,3 +266,12 @@ def test_sampling_a_nonterminal_with_nothing_small_enough_fails_clearly():
     with pytest.raises(NoProgramError, match="'s' derives no program of at most 2 nodes"):
         sample_program(sizes, random.Random(0), max_size=2)
     assert sample_program(sizes, random.Random(0), max_size=3) == Program("f", (Program("x"), Program("x")))
+
+
+def test_sampling_addresses_a_nonterminal_by_its_type_name():
+    sizes = SizeTable(compile_table(ARITH), 8)
+    rng = random.Random(5)
+    for _ in range(50):
+        ARITH.check(sample_program(sizes, rng, nonterminal="bool"), "bool")
+    with pytest.raises(UsageError, match="unknown nonterminal 'boolean'; known: "):
+        sample_program(sizes, rng, nonterminal="boolean")

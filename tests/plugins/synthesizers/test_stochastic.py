@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework import Grammar, Program, ProgramError, size
+from framework import Grammar, Population, Program, ProgramError, Scored, size
 from framework.testing import programs
 from framework_plugins.synthesizers import (
     StochasticOptions,
@@ -83,13 +83,17 @@ def test_unknown_production_in_a_parent_is_a_precise_error():
         mutate(Program("jump"), _tables(GRAPH), random.Random(0), MAX_SIZE)
 
 
+def _population(*programs: Program) -> Population:
+    return Population([Scored(p, f"g0-{i:03d}", 1.0 - i / 10) for i, p in enumerate(programs)])
+
+
 def _proposals(options: StochasticOptions, population, seed: int, budget: int = 300) -> list[Program]:
     synthesizer = StochasticSynthesizer(options)
-    return [p for batch in synthesizer.propose(GRAPH, population, budget, random.Random(seed)) for p in batch]
+    return [p.program for batch in synthesizer.propose(GRAPH, population, budget, random.Random(seed)) for p in batch]
 
 
 def test_propose_is_deterministic_batched_and_respects_the_budget():
-    population = [GRAPH.parse("(push (add (connect identity)))"), GRAPH.parse("(func (push identity) identity)")]
+    population = _population(GRAPH.parse("(push (add (connect identity)))"), GRAPH.parse("(func (push identity) identity)"))
     options = StochasticOptions(batch_size=64)
     batches = list(StochasticSynthesizer(options).propose(GRAPH, population, 150, random.Random(5)))
     assert [len(b) for b in batches] == [64, 64, 22]
@@ -102,8 +106,8 @@ def test_propose_is_deterministic_batched_and_respects_the_budget():
 
 def test_rates_shape_what_is_proposed():
     parent = GRAPH.parse("(push (add (connect (next_port (push (add (connect identity)))))))")
-    only_samples = _proposals(StochasticOptions(mutation_rate=0.0, crossover_rate=0.0), [parent], 1)
-    only_mutants = _proposals(StochasticOptions(mutation_rate=1.0, crossover_rate=0.0), [parent], 1)
+    only_samples = _proposals(StochasticOptions(mutation_rate=0.0, crossover_rate=0.0), _population(parent), 1)
+    only_mutants = _proposals(StochasticOptions(mutation_rate=1.0, crossover_rate=0.0), _population(parent), 1)
 
     def shares_a_prefix(program: Program) -> bool:
         return program.production == "push" and program.children[0].production == "add"
@@ -122,3 +126,12 @@ def test_options_are_validated():
         StochasticOptions(temperature=float("inf"))
     with pytest.raises(ValueError):
         StochasticOptions(max_size=0)
+
+
+def test_mutants_and_crossovers_name_their_parent_and_samples_none():
+    first, second = GRAPH.parse("(push (add (connect identity)))"), GRAPH.parse("(func (push identity) identity)")
+    population = _population(first, second)
+    for rates, parents in (((0.0, 0.0), {None}), ((1.0, 0.0), {"g0-000", "g0-001"}), ((0.0, 1.0), {"g0-000", "g0-001"})):
+        options = StochasticOptions(mutation_rate=rates[0], crossover_rate=rates[1])
+        batches = StochasticSynthesizer(options).propose(GRAPH, population, 200, random.Random(2))
+        assert {p.parent for batch in batches for p in batch} == parents, rates
