@@ -217,6 +217,7 @@ def load_spec(path: str | Path, plugins: Plugins | None = None) -> tuple[Spec, P
     data = read_toml(path)
     problems: list[str] = []
     spec: Spec | None = None
+    cause: PluginError | None = None  # kept for ``--traceback``
     try:
         spec = structure_spec(data, str(path))
     except SpecError as exc:
@@ -227,10 +228,11 @@ def load_spec(path: str | Path, plugins: Plugins | None = None) -> tuple[Spec, P
             plugins = build_plugins(section.modules, section.paths, base_dir=path.parent)
         except PluginError as exc:
             problems.append(f"plugins: {exc}")
+            cause = exc
     if plugins is not None:
         problems.extend(check_plugins(data, plugins.registry, spec))
     if problems:
-        raise SpecError(str(path), _dedupe(problems))
+        raise SpecError(str(path), _dedupe(problems)) from cause
     assert spec is not None and plugins is not None
     return spec, plugins
 

@@ -2,7 +2,9 @@
 
 Every command is a function ``(args) -> exit code``. A :class:`FrameworkError`
 prints its message (no traceback) and exits with its code: 2 for bad input,
-1 for failures while working.
+1 for failures while working. ``framework --traceback COMMAND`` (or
+``FRAMEWORK_TRACEBACK=1``) prints the full traceback before the message, for
+debugging a plugin.
 
 To add a command, write a module with ``add_commands(subparsers)`` (heavy
 imports inside the handlers, so ``framework --help`` stays fast) and list it
@@ -15,6 +17,7 @@ import argparse
 import os
 import signal
 import sys
+import traceback
 from importlib import import_module
 from typing import Sequence
 
@@ -51,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except FrameworkError as exc:
+        if args.traceback or traceback_from_env():
+            traceback.print_exception(exc, file=sys.stderr)
         # the message is plain text (paths, names like "exp[v2]", "framework[raven]"), never markup
         stderr.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
         return exc.exit_code
@@ -73,12 +78,19 @@ def _reader_went_away() -> int:
     return 128 + signal.SIGPIPE
 
 
+def traceback_from_env() -> bool:
+    """Whether ``FRAMEWORK_TRACEBACK`` asks for full tracebacks (set, and not ``0``/empty)."""
+    return os.environ.get("FRAMEWORK_TRACEBACK", "0") not in ("", "0")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="framework",
         description="A plugin-based neurosymbolic framework: grammars, program synthesis, G-SSNNs.",
     )
     parser.add_argument("--version", action="version", version=f"framework {framework.__version__}")
+    parser.add_argument("--traceback", action="store_true",
+                        help="print the full Python traceback of an error (also: FRAMEWORK_TRACEBACK=1)")
     top = parser.add_subparsers(title="commands", metavar="COMMAND")
     groups = {"": top}
     for group, module in COMMAND_MODULES:
