@@ -157,10 +157,12 @@ class BaselineSection:
 
 @frozen
 class PluginsSection:
-    """``[plugins]``: extra plugin modules (importable names) and ``.py`` files (relative to the spec)."""
+    """``[plugins]``: extra plugin modules (importable names) and ``.py`` files (relative to the spec),
+    and installed entry points (or distributions) not to load."""
 
     modules: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
+    disable: tuple[str, ...] = ()
 
 
 @frozen
@@ -225,7 +227,8 @@ def load_spec(path: str | Path, plugins: Plugins | None = None) -> tuple[Spec, P
     if plugins is None:
         section = spec.plugins if spec is not None else _plugins_section_or_default(data)
         try:
-            plugins = build_plugins(section.modules, section.paths, base_dir=path.parent)
+            plugins = build_plugins(section.modules, section.paths, base_dir=path.parent,
+                                    disable=section.disable)
         except PluginError as exc:
             problems.append(f"plugins: {exc}")
             cause = exc

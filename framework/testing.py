@@ -278,5 +278,6 @@ def specs():
         baseline=st.builds(s.BaselineSection, runs=st.integers(0, 100)),
         executor=_choice(s.ExecutorChoice),
         plugins=st.builds(s.PluginsSection, modules=st.lists(_NAMES, max_size=2).map(tuple),
-                          paths=st.lists(_TEXT, max_size=2).map(tuple)),
+                          paths=st.lists(_TEXT, max_size=2).map(tuple),
+                          disable=st.lists(_NAMES, max_size=2).map(tuple)),
     )

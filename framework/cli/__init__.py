@@ -51,10 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
+    before = os.environ.get("FRAMEWORK_TRACEBACK")
+    if args.traceback:  # also for the warnings plugin loading prints while the command runs
+        os.environ["FRAMEWORK_TRACEBACK"] = "1"
     try:
         return args.handler(args)
     except FrameworkError as exc:
-        if args.traceback or traceback_from_env():
+        if traceback_from_env():
             traceback.print_exception(exc, file=sys.stderr)
         # the message is plain text (paths, names like "exp[v2]", "framework[raven]"), never markup
         stderr.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
@@ -64,6 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return _reader_went_away()
+    finally:
+        if before is None:
+            os.environ.pop("FRAMEWORK_TRACEBACK", None)
+        else:
+            os.environ["FRAMEWORK_TRACEBACK"] = before
 
 
 def _reader_went_away() -> int:
