@@ -248,7 +248,7 @@ def check_plugins(data: Mapping[str, Any], registry: Registry, spec: Spec | None
     plugin problems are reported even beside shape problems elsewhere.
     """
     problems = []
-    for path, choice in _choices(spec) if spec is not None else _raw_choices(Spec, data, ""):
+    for path, choice in plugin_choices(spec) if spec is not None else _raw_choices(Spec, data, ""):
         try:
             plugin_options(registry, choice.kind, choice.plugin, choice.options, path=path)
         except UnknownPluginError as exc:
@@ -275,7 +275,7 @@ def _plugins_section_or_default(data: Mapping[str, Any]) -> PluginsSection:
         return PluginsSection()
 
 
-def _choices(value: Any, prefix: str = "") -> Iterator[tuple[str, PluginChoice]]:
+def plugin_choices(value: Any, prefix: str = "") -> Iterator[tuple[str, PluginChoice]]:
     """(TOML path, choice) for every plugin choice in a structured spec."""
     for f in attrs.fields(type(value)):
         path, item = f"{prefix}.{f.name}" if prefix else f.name, getattr(value, f.name)
@@ -284,7 +284,7 @@ def _choices(value: Any, prefix: str = "") -> Iterator[tuple[str, PluginChoice]]
         elif isinstance(item, tuple) and item and isinstance(item[0], PluginChoice):
             yield from ((f"{path}[{i}]", choice) for i, choice in enumerate(item))
         elif attrs.has(type(item)):
-            yield from _choices(item, path)
+            yield from plugin_choices(item, path)
 
 
 def _raw_choices(cls: type, data: Any, prefix: str) -> Iterator[tuple[str, PluginChoice]]:
