@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     ("", "framework.cli.plugins"),      # plugins
     ("", "framework.cli.report"),       # report
     ("", "framework.cli.study"),        # study
+    ("", "framework.cli.new_plugin"),   # new-plugin
     ("dsl", "framework.cli.dsl"),       # dsl eval, check, draw
     ("dsl", "framework.cli.synthesis"),  # dsl enumerate, sample, reweight
     ("dsl", "framework.cli.compress"),  # dsl compress
