@@ -145,3 +145,26 @@ def test_a_list_naming_nothing_installed_is_an_error(variable, monkeypatch):
 def test_an_empty_allow_list_still_loads_nothing(monkeypatch):
     monkeypatch.setenv("FRAMEWORK_LOAD_PLUGINS", "")
     assert build_registry().all() == []
+
+
+def test_traceback_shows_where_a_skipped_package_broke(broken_neighbours, caplog, capsys, monkeypatch):
+    monkeypatch.delenv("FRAMEWORK_TRACEBACK", raising=False)
+    assert main(["plugins", "--json"]) == 0
+    assert "Traceback" not in caplog.text
+    caplog.clear()
+    assert main(["--traceback", "plugins", "--json"]) == 0
+    assert "Traceback" in caplog.text and 'broken_import.py", line 3' in caplog.text
+
+
+def test_the_warning_reaches_stderr_without_any_logging_set_up(install_fixture_package, tmp_path):
+    """Outside pytest nothing configures logging: the warning must still be printed, as it is."""
+    import os
+    import subprocess
+    import sys
+
+    install_fixture_package("framework-shapes", {"shapes": "broken_import"})
+    site = tmp_path / "site"
+    env = {**os.environ, "PYTHONPATH": str(site), "FRAMEWORK_LOAD_PLUGINS": "selectors,shapes"}
+    done = subprocess.run([sys.executable, "-m", "framework.cli", "plugins"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0
+    assert done.stderr.startswith("warning: skipped 1 installed plugin(s)") and "Traceback" not in done.stderr
