@@ -162,7 +162,8 @@ class PluginsSection:
 
     modules: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
-    disable: tuple[str, ...] = ()
+    #: None when not given, so that the written spec (whose bytes are the run's hash) is unchanged
+    disable: tuple[str, ...] | None = None
 
 
 @frozen
@@ -228,7 +229,7 @@ def load_spec(path: str | Path, plugins: Plugins | None = None) -> tuple[Spec, P
         section = spec.plugins if spec is not None else _plugins_section_or_default(data)
         try:
             plugins = build_plugins(section.modules, section.paths, base_dir=path.parent,
-                                    disable=section.disable)
+                                    disable=section.disable or ())
         except PluginError as exc:
             problems.append(f"plugins: {exc}")
             cause = exc

@@ -320,5 +320,5 @@ def specs():
         executor=_choice(s.ExecutorChoice),
         plugins=st.builds(s.PluginsSection, modules=st.lists(_NAMES, max_size=2).map(tuple),
                           paths=st.lists(_TEXT, max_size=2).map(tuple),
-                          disable=st.lists(_NAMES, max_size=2).map(tuple)),
+                          disable=st.none() | st.lists(_NAMES, max_size=2).map(tuple)),
     )
