@@ -223,9 +223,20 @@ def check_selector(factory: Callable[..., Any], options: Any, count: int = 50) -
     holds()
 
 
+class EchoTrainer:
+    """A picklable stand-in for the engine's trainer: ``train(job)`` is ``"scores of <job>"``."""
+
+    def __call__(self, job: Any) -> str:
+        return f"scores of {job}"
+
+    def lost(self, job: Any, reason: str) -> str:
+        return f"lost {job}: {reason}"
+
+
 def check_executor(factory: Callable[..., Any], options: Any, jobs: int = 5) -> None:
-    """An executor: ``run`` trains every job once and reports each result, in job order."""
+    """An executor: ``run`` trains every job once (``train`` is picklable, as the engine's is) and
+    reports each result, in job order."""
     heard: list[tuple[Any, Any]] = []
-    factory(options).run(list(range(jobs)), lambda job: f"scores of {job}", lambda job, s: heard.append((job, s)))
+    factory(options).run(list(range(jobs)), EchoTrainer(), lambda job, s: heard.append((job, s)))
     fail_unless(heard == [(j, f"scores of {j}") for j in range(jobs)], "executor",
                 f"on_result heard {heard!r}", "call on_result(job, train(job)) once per job, in job order")
