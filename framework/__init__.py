@@ -18,7 +18,7 @@ from framework.dsl.grammar import Grammar, Production, grammars_dir, hole, hole_
 from framework.dsl.program import Program, depth, log_probability, mass, nodes, size
 from framework.errors import FrameworkError, OptionError, PluginFault, UsageError
 from framework.events import GenerationEnd, RunEnd
-from framework.graph import PortGraph, port_graph_violations
+from framework.graph import PortGraph, build_port_graph, port_graph_violations
 from framework.hookspecs import hookimpl
 from framework.nn import __all__ as _NEURAL
 from framework.plugins import Plugins, build_plugin, plugin_options
@@ -97,6 +97,7 @@ __all__ = [
     # grammars and programs
     "Grammar",
     "PortGraph",
+    "build_port_graph",
     "port_graph_violations",
     "Production",
     "Program",

@@ -45,7 +45,8 @@ from framework.networks import Trained, networks_to_keep, prune_networks, save_t
 from framework.plugins import Plugins, announce, build_plugin
 from framework.run_dir import RunDir, cache_dir, grammar_name
 from framework.run_state import Candidate, GenerationRecord, RunState, Scores, state_from_json, state_to_json
-from framework.spec import PluginChoice, Spec, spec_to_toml
+from framework._registry import Registry
+from framework.spec import PluginChoice, Spec, plugin_choices, spec_to_toml
 from framework.store import write_json_atomic, write_text_atomic
 from framework.transfer import open_start
 
@@ -93,7 +94,7 @@ def run(
     console = console or Console(stderr=True)
     spec_hash = hashlib.sha256(spec_to_toml(spec).encode()).hexdigest()
     loop = _Loop(spec, plugins, run_dir, spec_dir, console)  # bad input fails here, before any write
-    state = _open_run_dir(run_dir, spec, spec_hash, resume)
+    state = _open_run_dir(run_dir, spec, spec_hash, resume, plugins.registry, console)
     write_json_atomic(run_dir.data, report.data_balance(loop.data))
 
     if not (run_dir.root / state.grammar).exists():  # a new run (or one killed before its first grammar)
@@ -123,8 +124,11 @@ def resolve_run_dir(spec: Spec, out: Path | None) -> RunDir:
     return RunDir(out or spec.run.out or Path("runs") / spec.run.name)
 
 
-def _open_run_dir(run_dir: RunDir, spec: Spec, spec_hash: str, resume: bool) -> RunState:
+def _open_run_dir(
+    run_dir: RunDir, spec: Spec, spec_hash: str, resume: bool, registry: Registry, console: Console
+) -> RunState:
     checkpoint = run_dir.checkpoint
+    plugins = plugin_versions(registry)
     if resume:
         if not checkpoint.is_file():
             raise UsageError(f"{run_dir.root}: nothing to resume (no {checkpoint.name}); "
@@ -135,15 +139,39 @@ def _open_run_dir(run_dir: RunDir, spec: Spec, spec_hash: str, resume: bool) -> 
                 f"{run_dir.root}: the spec changed since this run started (hash {state.spec_hash[:12]} "
                 f"!= {spec_hash[:12]}); resume with the original spec or choose another --out"
             )
+        recorded = report.read_json(run_dir.run_json).get("plugins", {}) if run_dir.run_json.is_file() else {}
+        for warning in changed_plugins(recorded, plugins, spec):
+            console.print(f"warning: {warning}; the resumed run may differ from one that never stopped",
+                          markup=False, highlight=False)
         return state
     if checkpoint.exists():
         raise UsageError(f"{run_dir.root} already holds a run; pass --resume to continue it, "
                          "or choose another --out")
     write_text_atomic(run_dir.spec, spec_to_toml(spec))
-    write_json_atomic(run_dir.run_json, {"spec_hash": spec_hash, "versions": _versions()})
+    write_json_atomic(run_dir.run_json, {"spec_hash": spec_hash, "versions": _versions(), "plugins": plugins})
     state = RunState(spec_hash=spec_hash)
     _checkpoint(run_dir, state)
     return state
+
+
+def plugin_versions(registry: Registry) -> dict[str, dict[str, str]]:
+    """``"kind/name" -> {"package", "version", "source"}`` of every registered plugin (recorded in run.json)."""
+    return {f"{r.info.kind}/{r.info.name}": {"package": r.package, "version": r.version, "source": r.source}
+            for r in registry.all()}
+
+
+def changed_plugins(recorded: dict[str, Any], now: dict[str, Any], spec: Spec) -> list[str]:
+    """One line per plugin the spec uses whose package or version differs from what run.json recorded."""
+    lines = []
+    for path, choice in plugin_choices(spec):
+        key = f"{choice.kind}/{choice.plugin}"
+        before, after = recorded.get(key), now.get(key)
+        if before is None or after is None:
+            continue  # a run directory written before versions were recorded
+        if (before["package"], before["version"]) != (after["package"], after["version"]):
+            lines.append(f"{path}: {choice.kind} plugin {choice.plugin!r} was {before['package']} "
+                         f"{before['version']} when the run started, is {after['package']} {after['version']} now")
+    return lines
 
 
 def _versions() -> dict[str, str]:

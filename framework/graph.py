@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Sequence
 
 from attrs import frozen
 
@@ -50,6 +50,30 @@ class PortGraph:
             data = json.loads(data)
         edges = tuple((u, p, i, v) for (u, p), (i, v) in data["edges"])
         return cls(edges=edges, next_id=data["next_id"], size=data["size"], max_conn=data["max_conn"])
+
+
+def build_port_graph(nodes: int, edges: Sequence[tuple[int, int]], max_conn: int = 10) -> PortGraph:
+    """The :class:`PortGraph` of ``nodes`` nodes (``0 .. nodes-1``) and undirected ``edges`` ``(u, v)``.
+
+    What a domain's ``to_graph`` can return: node ``i`` gets id ``i``, the
+    ``k``-th edge id ``nodes + k``; each edge takes the lowest port free on
+    both endpoints and is stored under both, as the format requires. Raises
+    ``ValueError`` for an endpoint out of range, a self-loop, or when no
+    common port below ``max_conn`` is free.
+    """
+    used: list[set[int]] = [set() for _ in range(nodes)]
+    entries: list[tuple[int, int, int, int]] = []
+    for k, (u, v) in enumerate(edges):
+        if not (0 <= u < nodes and 0 <= v < nodes) or u == v:
+            raise ValueError(f"edge {k} ({u}, {v}): endpoints must be two different nodes of 0..{nodes - 1}")
+        port = next((p for p in range(max_conn) if p not in used[u] and p not in used[v]), None)
+        if port is None:
+            raise ValueError(f"edge {k} ({u}, {v}): no port below max_conn={max_conn} is free on both nodes")
+        used[u].add(port)
+        used[v].add(port)
+        entries += [(u, port, nodes + k, v), (v, port, nodes + k, u)]
+    entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
+    return PortGraph(edges=tuple(entries), next_id=nodes + len(edges), size=nodes, max_conn=max_conn)
 
 
 def port_graph_violations(graph: PortGraph) -> list[str]:

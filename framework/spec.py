@@ -164,10 +164,13 @@ class BaselineSection:
 
 @frozen
 class PluginsSection:
-    """``[plugins]``: extra plugin modules (importable names) and ``.py`` files (relative to the spec)."""
+    """``[plugins]``: extra plugin modules (importable names) and ``.py`` files (relative to the spec),
+    and installed entry points (or distributions) not to load."""
 
     modules: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
+    #: None when not given, so that the written spec (whose bytes are the run's hash) is unchanged
+    disable: tuple[str, ...] | None = None
 
 
 #: Which trained networks a run keeps in ``networks/`` (``[artifacts] networks``).
@@ -252,6 +255,7 @@ def load_spec(path: str | Path, plugins: Plugins | None = None) -> tuple[Spec, P
     data = read_toml(path)
     problems: list[str] = []
     spec: Spec | None = None
+    cause: PluginError | None = None  # kept for ``--traceback``
     try:
         spec = structure_spec(data, str(path))
     except SpecError as exc:
@@ -259,13 +263,15 @@ def load_spec(path: str | Path, plugins: Plugins | None = None) -> tuple[Spec, P
     if plugins is None:
         section = spec.plugins if spec is not None else _plugins_section_or_default(data)
         try:
-            plugins = build_plugins(section.modules, section.paths, base_dir=path.parent)
+            plugins = build_plugins(section.modules, section.paths, base_dir=path.parent,
+                                    disable=section.disable or ())
         except PluginError as exc:
             problems.append(f"plugins: {exc}")
+            cause = exc
     if plugins is not None:
         problems.extend(check_plugins(data, plugins.registry, spec))
     if problems:
-        raise SpecError(str(path), _dedupe(problems))
+        raise SpecError(str(path), _dedupe(problems)) from cause
     assert spec is not None and plugins is not None
     return spec, plugins
 
@@ -278,7 +284,7 @@ def check_plugins(data: Mapping[str, Any], registry: Registry, spec: Spec | None
     plugin problems are reported even beside shape problems elsewhere.
     """
     problems = []
-    for path, choice in _choices(spec) if spec is not None else _raw_choices(Spec, data, ""):
+    for path, choice in plugin_choices(spec) if spec is not None else _raw_choices(Spec, data, ""):
         try:
             plugin_options(registry, choice.kind, choice.plugin, choice.options, path=path)
         except UnknownPluginError as exc:
@@ -305,7 +311,7 @@ def _plugins_section_or_default(data: Mapping[str, Any]) -> PluginsSection:
         return PluginsSection()
 
 
-def _choices(value: Any, prefix: str = "") -> Iterator[tuple[str, PluginChoice]]:
+def plugin_choices(value: Any, prefix: str = "") -> Iterator[tuple[str, PluginChoice]]:
     """(TOML path, choice) for every plugin choice in a structured spec."""
     for f in attrs.fields(type(value)):
         path, item = f"{prefix}.{f.name}" if prefix else f.name, getattr(value, f.name)
@@ -314,7 +320,7 @@ def _choices(value: Any, prefix: str = "") -> Iterator[tuple[str, PluginChoice]]
         elif isinstance(item, tuple) and item and isinstance(item[0], PluginChoice):
             yield from ((f"{path}[{i}]", choice) for i, choice in enumerate(item))
         elif attrs.has(type(item)):
-            yield from _choices(item, path)
+            yield from plugin_choices(item, path)
 
 
 def _raw_choices(cls: type, data: Any, prefix: str) -> Iterator[tuple[str, PluginChoice]]:

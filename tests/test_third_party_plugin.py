@@ -38,3 +38,11 @@ def test_example_package_registers_through_its_entry_point(installed_example):
         final_loss = 0.25
 
     assert selector.score(Result()) == -1.25
+
+
+@pytest.mark.slow
+def test_example_package_passes_the_selector_contract_suite(installed_example):
+    from framework.testing import check_selector
+
+    info = build_registry().get("selector", "lowest-loss").info
+    check_selector(info.factory, info.options(offset=0.5))

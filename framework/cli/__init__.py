@@ -2,7 +2,9 @@
 
 Every command is a function ``(args) -> exit code``. A :class:`FrameworkError`
 prints its message (no traceback) and exits with its code: 2 for bad input,
-1 for failures while working.
+1 for failures while working. ``framework --traceback COMMAND`` (or
+``FRAMEWORK_TRACEBACK=1``) prints the full traceback before the message, for
+debugging a plugin.
 
 To add a command, write a module with ``add_commands(subparsers)`` (heavy
 imports inside the handlers, so ``framework --help`` stays fast) and list it
@@ -15,6 +17,7 @@ import argparse
 import os
 import signal
 import sys
+import traceback
 from importlib import import_module
 from typing import Sequence
 
@@ -37,6 +40,7 @@ COMMAND_MODULES = (
     ("", "framework.cli.report"),       # report
     ("", "framework.cli.study"),        # study
     ("", "framework.cli.networks"),     # predict, show, probe
+    ("", "framework.cli.new_plugin"),   # new-plugin
     ("dsl", "framework.cli.dsl"),       # dsl eval, check, draw
     ("dsl", "framework.cli.synthesis"),  # dsl enumerate, sample, reweight
     ("dsl", "framework.cli.compress"),  # dsl compress
@@ -49,9 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
+    before = os.environ.get("FRAMEWORK_TRACEBACK")
+    if args.traceback:  # also for the warnings plugin loading prints while the command runs
+        os.environ["FRAMEWORK_TRACEBACK"] = "1"
     try:
         return args.handler(args)
     except FrameworkError as exc:
+        if traceback_from_env():
+            traceback.print_exception(exc, file=sys.stderr)
         # the message is plain text (paths, names like "exp[v2]", "framework[raven]"), never markup
         stderr.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
         return exc.exit_code
@@ -60,6 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return _reader_went_away()
+    finally:
+        if before is None:
+            os.environ.pop("FRAMEWORK_TRACEBACK", None)
+        else:
+            os.environ["FRAMEWORK_TRACEBACK"] = before
 
 
 def _reader_went_away() -> int:
@@ -74,12 +88,19 @@ def _reader_went_away() -> int:
     return 128 + signal.SIGPIPE
 
 
+def traceback_from_env() -> bool:
+    """Whether ``FRAMEWORK_TRACEBACK`` asks for full tracebacks (set, and not ``0``/empty)."""
+    return os.environ.get("FRAMEWORK_TRACEBACK", "0") not in ("", "0")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="framework",
         description="A plugin-based neurosymbolic framework: grammars, program synthesis, G-SSNNs.",
     )
     parser.add_argument("--version", action="version", version=f"framework {framework.__version__}")
+    parser.add_argument("--traceback", action="store_true",
+                        help="print the full Python traceback of an error (also: FRAMEWORK_TRACEBACK=1)")
     top = parser.add_subparsers(title="commands", metavar="COMMAND")
     groups = {"": top}
     for group, module in COMMAND_MODULES:

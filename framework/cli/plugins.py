@@ -1,4 +1,4 @@
-"""``framework plugins``: the plugins available, as a table or JSON."""
+"""``framework plugins``: the plugins available, as a table or JSON; broken entry points with their error."""
 
 from __future__ import annotations
 
@@ -36,8 +36,20 @@ def _plugins(args: argparse.Namespace) -> int:
             "package": r.package,
             "version": r.version,
             "summary": r.info.summary,
+            "error": None,
         }
         for r in registry.all()
+    ] + [
+        {
+            "kind": "(broken)",
+            "name": b.entry_point,
+            "source": b.source,
+            "package": b.package,
+            "version": b.version,
+            "summary": "",
+            "error": b.error,
+        }
+        for b in registry.broken
     ]
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -46,7 +58,8 @@ def _plugins(args: argparse.Namespace) -> int:
     for column in ("kind", "name", "source", "version", "summary"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        cells = (row["kind"], row["name"], row["source"], f"{row['package']} {row['version']}".strip(), row["summary"])
+        cells = (row["kind"], row["name"], row["source"], f"{row['package']} {row['version']}".strip(),
+                 row["error"] or row["summary"])
         table.add_row(*(escape(cell) for cell in cells))  # plugin-supplied text, never markup
     stdout.print(table)
     return 0

@@ -127,3 +127,28 @@ def test_building_the_parser_imports_no_torch():
               "print(sorted(m for m in ('torch', 'matplotlib', 'stitch_core') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+BROKEN_PLUGIN_SPEC = """
+[plugins]
+paths = ["{path}"]
+"""
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_traceback_is_shown_only_when_asked(tmp_path, capsys, monkeypatch, fixture_plugins, how):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(BROKEN_PLUGIN_SPEC.format(path=fixture_plugins / "broken_import.py"))
+    monkeypatch.delenv("FRAMEWORK_TRACEBACK", raising=False)
+    assert main(["validate", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert "broken on purpose" in err and "Traceback" not in err
+    if how == "flag":
+        argv = ["--traceback", "validate", str(spec)]
+    else:
+        argv = ["validate", str(spec)]
+        monkeypatch.setenv("FRAMEWORK_TRACEBACK", "1")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert 'raise RuntimeError("this plugin is broken on purpose")' in err

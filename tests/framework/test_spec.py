@@ -30,7 +30,7 @@ class DepthOptions:
 def _registry() -> Registry:
     """Every default plugin name of the spec, plus an encoder with options."""
     entries: dict[str, dict[str, Registered]] = {kind: {} for kind in KINDS}
-    defaults = [(path, choice) for path, choice in __import__("framework.spec").spec._choices(Spec())]
+    defaults = [(path, choice) for path, choice in __import__("framework.spec").spec.plugin_choices(Spec())]
     for _, choice in defaults:
         entries[choice.kind][choice.plugin] = Registered(PluginInfo(choice.plugin, choice.kind, dict), "t", "t", "0")
     entries["selector"]["train-accuracy"] = Registered(PluginInfo("train-accuracy", "selector", dict), "t", "t", "0")

@@ -1,4 +1,5 @@
-"""Properties every native backbone must have (shapes, relabelling, batching)."""
+"""What the built-in backbones add to the contract suite (shapes, relabelling and batching are
+checked by framework.testing.check_backbone in tests/plugins/test_contract_suites.py)."""
 
 import pytest
 import torch
@@ -25,39 +26,6 @@ def inputs(graph: GraphIndex, batch: int = 3, seed: int = 0):
 
 def test_all_four_are_registered():
     assert set(BACKBONES) == {"gine", "gcn", "gatv2", "sage"}
-
-
-@pytest.mark.parametrize("name", sorted(BACKBONES))
-@pytest.mark.parametrize("graph_name", sorted(example_graphs()))
-def test_output_shape(name, graph_name):
-    graph = GraphIndex.from_port_graph(example_graphs()[graph_name])
-    x, e = inputs(graph)
-    assert build(name)(x, graph.edge_index, e).shape == x.shape
-
-
-@pytest.mark.parametrize("name", sorted(BACKBONES))
-def test_relabelling_nodes_only_permutes_the_output(name):
-    torch.manual_seed(0)
-    graph = GraphIndex.from_port_graph(example_graphs()["cyclic"])
-    model = build(name)
-    x, e = inputs(graph)
-    perm = torch.randperm(graph.num_nodes)  # new position p holds old node perm[p]
-    new_position = torch.argsort(perm)
-    relabelled_index = new_position[graph.edge_index]
-    message_order = torch.randperm(graph.edge_index.shape[1])
-    out = model(x, graph.edge_index, e)
-    out_relabelled = model(x[:, perm], relabelled_index[:, message_order], e[:, message_order])
-    torch.testing.assert_close(out_relabelled, out[:, perm])
-
-
-@pytest.mark.parametrize("name", sorted(BACKBONES))
-def test_batch_equals_one_sample_at_a_time(name):
-    graph = GraphIndex.from_port_graph(example_graphs()["tree9"])
-    model = build(name)
-    x, e = inputs(graph, batch=4)
-    batched = model(x, graph.edge_index, e)
-    single = torch.cat([model(x[i : i + 1], graph.edge_index, e[i : i + 1]) for i in range(4)])
-    torch.testing.assert_close(batched, single)
 
 
 @pytest.mark.parametrize("name", sorted(BACKBONES))

@@ -1,4 +1,5 @@
-"""Properties every injector must have: shapes from the graph only, batching, message index."""
+"""What the built-in injectors add to the contract suite (shapes and batching are checked by
+framework.testing.check_injector in tests/plugins/test_contract_suites.py)."""
 
 import pytest
 import torch
@@ -21,28 +22,6 @@ def build(name: str, graph_name: str) -> tuple[Injector, GraphIndex]:
 
 def test_all_four_are_registered():
     assert set(INJECTORS) == {"gssnn", "learned", "laplacian", "none"}
-
-
-@pytest.mark.parametrize("name", sorted(INJECTORS))
-@pytest.mark.parametrize("graph_name", sorted(example_graphs()))
-@pytest.mark.parametrize("batch", [1, 5])
-def test_shapes_depend_only_on_the_graph(name, graph_name, batch):
-    injector, index = build(name, graph_name)
-    nodes, edges = injector(torch.randn(batch, D))
-    assert nodes.shape == (batch, index.num_nodes, D)
-    assert edges.shape == (batch, injector.num_messages, D)
-    assert torch.equal(injector.edge_index, index.edge_index)
-
-
-@pytest.mark.parametrize("name", sorted(INJECTORS))
-def test_batch_equals_one_sample_at_a_time(name):
-    injector, _ = build(name, "cyclic")
-    x = torch.randn(4, D)
-    nodes, edges = injector(x)
-    for i in range(4):
-        one_nodes, one_edges = injector(x[i : i + 1])
-        torch.testing.assert_close(nodes[i : i + 1], one_nodes)
-        torch.testing.assert_close(edges[i : i + 1], one_edges)
 
 
 @pytest.mark.parametrize("name", sorted(INJECTORS))

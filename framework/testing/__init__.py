@@ -11,6 +11,13 @@
   tables), for properties of spec handling.
 * :func:`registered` makes plugin modules or objects visible to every
   plugin manager built inside a ``with`` block (and only there).
+* One contract suite per plugin kind, ``check_<kind>(factory, options, ...)``
+  (:mod:`framework.testing.suites`; the neural ones, in
+  :mod:`framework.testing.neural`, import torch on first use), failing with a
+  :class:`ContractError` that says what to fix.
+* The ``run_spec`` pytest fixture (:mod:`framework.testing.pytest_plugin`,
+  registered with pytest through the ``pytest11`` entry point) runs a tiny
+  spec in ``tmp_path``.
 
 Example::
 
@@ -35,7 +42,41 @@ from framework.dsl.grammar import Grammar, Production
 from framework.dsl.program import Program
 from framework.graph import PortGraph, port_graph_violations
 
-__all__ = ["min_sizes", "port_graph_violations", "port_graphs", "programs", "registered", "specs"]
+__all__ = [
+    "ContractError",
+    "check_backbone",
+    "check_domain",
+    "check_encoder",
+    "check_executor",
+    "check_injector",
+    "check_library_learner",
+    "check_selector",
+    "check_synthesizer",
+    "check_task",
+    "min_sizes",
+    "port_graph_violations",
+    "port_graphs",
+    "programs",
+    "registered",
+    "scores",
+    "specs",
+]
+
+#: Where each contract suite lives (imported on first use: the neural ones import torch).
+_SUITES = {
+    **dict.fromkeys(("ContractError", "check_domain", "check_executor", "check_library_learner", "check_selector",
+                     "check_synthesizer", "check_task", "scores"), "framework.testing.suites"),
+    **dict.fromkeys(("check_backbone", "check_encoder", "check_injector"), "framework.testing.neural"),
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _SUITES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'framework.testing' has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(module), name)
 
 
 def min_sizes(grammar: Grammar) -> Mapping[str, int]:
@@ -236,5 +277,6 @@ def specs():
         baseline=st.builds(s.BaselineSection, runs=st.integers(0, 100)),
         executor=_choice(s.ExecutorChoice),
         plugins=st.builds(s.PluginsSection, modules=st.lists(_NAMES, max_size=2).map(tuple),
-                          paths=st.lists(_TEXT, max_size=2).map(tuple)),
+                          paths=st.lists(_TEXT, max_size=2).map(tuple),
+                          disable=st.none() | st.lists(_NAMES, max_size=2).map(tuple)),
     )

@@ -1,0 +1,106 @@
+"""Every built-in plugin passes its kind's contract suite from framework.testing (the kit authors use)."""
+
+from __future__ import annotations
+
+import pytest
+
+from framework import Grammar
+from framework.plugins import build_registry
+from framework.testing import (
+    check_backbone,
+    check_domain,
+    check_encoder,
+    check_executor,
+    check_injector,
+    check_library_learner,
+    check_selector,
+    check_synthesizer,
+    check_task,
+)
+
+REGISTRY = build_registry()
+GRAPH = Grammar.load_builtin("graph")
+GRAPH_PROGRAM = "(push (add (connect identity)))"
+LIBRARY_INPUTS = (
+    "(func (move identity) (push (add (connect identity))))",
+    "(func (pop (next_port identity)) (push (add (prev_port identity))))",
+    "(func (connect identity) (push (add (move (pop identity)))))",
+    "(next_port (func (prev_port identity) (push (add identity))))",
+)
+
+
+def _built_ins(kind):
+    return [pytest.param(REGISTRY.get(kind, name).info, id=name) for name in REGISTRY.names(kind)
+            if not name.startswith("dgl-")]  # the DGL backbones are checked in the DGL environment
+
+
+@pytest.mark.parametrize("info", _built_ins("backbone"))
+def test_backbones(info):
+    check_backbone(info.factory, info.options(depth=2, dropout=0.0))
+
+
+@pytest.mark.parametrize("info", _built_ins("injector"))
+def test_injectors(info):
+    check_injector(info.factory, info.options())
+
+
+@pytest.mark.parametrize("info", _built_ins("encoder"))
+def test_encoders(info):
+    check_encoder(info.factory, info.options())
+
+
+@pytest.mark.parametrize("info", _built_ins("domain"))
+def test_domains(info):
+    check_domain(info.factory, info.options())
+
+
+@pytest.mark.parametrize("info", _built_ins("synthesizer"))
+def test_synthesizers(info):
+    check_synthesizer(info.factory, info.options(), GRAPH, population=[GRAPH.parse(GRAPH_PROGRAM)])
+
+
+@pytest.mark.parametrize("info", _built_ins("selector"))
+def test_selectors(info):
+    check_selector(info.factory, info.options())
+
+
+@pytest.mark.parametrize("info", _built_ins("executor"))
+def test_executors(info):
+    if info.name == "ray":
+        pytest.importorskip("ray")
+    check_executor(info.factory, info.options())
+
+
+@pytest.mark.parametrize("info", [p for p in _built_ins("task") if p.id == "synthetic"])
+def test_tasks(info, tmp_path):
+    check_task(info.factory, info.options(train=16, select=8, eval=8), tmp_path)
+
+
+@pytest.mark.parametrize("info", _built_ins("library_learner"))
+def test_library_learners(info):
+    domain = REGISTRY.get("domain", "graph").info
+    programs = [GRAPH.parse(text) for text in LIBRARY_INPUTS]
+    check_library_learner(info.factory, info.options(), GRAPH, programs, domain=domain.factory(domain.options()))
+
+
+#: Broken fixture plugin -> (the suite that must reject it, what its message must say).
+BROKEN = {
+    "broken_backbone.py": ("backbone", "relabelling the nodes changed the output", "never from node positions"),
+    "broken_injector.py": ("injector", "node features have shape (3, ", "return one row per node of the graph"),
+    "broken_synthesizer.py": ("synthesizer", "a batch is Program", "a single program goes in a list"),
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(BROKEN))
+def test_broken_plugins_fail_their_suite_saying_what_to_fix(fixture, fixture_plugins):
+    from framework.testing import ContractError
+
+    kind, problem, fix = BROKEN[fixture]
+    (info,) = [r.info for r in build_registry(paths=[fixture], base_dir=fixture_plugins).all()
+               if r.source.endswith(fixture)]
+    suite = {"backbone": check_backbone, "injector": check_injector,
+             "synthesizer": lambda f, o: check_synthesizer(f, o, GRAPH, population=[GRAPH.parse(GRAPH_PROGRAM)])}
+    with pytest.raises(ContractError) as error:
+        suite[kind](info.factory, info.options())
+    message = str(error.value)
+    assert message.startswith(f"{kind} contract: ") and problem in message and fix in message
