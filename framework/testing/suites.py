@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from framework.contracts import LibraryResult, Resumable
+from framework.contracts import LibraryResult, Population, Proposal, Resumable, Scored, UsesDomain
 from framework.domain import Rejection
 from framework.dsl.errors import ProgramError
 from framework.dsl.grammar import Grammar
@@ -87,13 +87,24 @@ def check_domain(factory: Callable[..., Any], options: Any, max_size: int = 12, 
 
 
 def check_synthesizer(factory: Callable[..., Any], options: Any, grammar: Grammar, budget: int = 16,
-                      population: Sequence[Program] = (), count: int = 10) -> None:
-    """A synthesizer: batches are lists of well-typed programs of ``grammar``, at most ``budget`` in all,
-    the same under the same seed; a :class:`Resumable` one continues identically after ``state()``/``restore()``.
+                      population: Sequence[Program] = (), count: int = 10, domain: Any = None) -> None:
+    """A synthesizer: batches are lists of well-typed programs of ``grammar`` (or
+    :class:`~framework.Proposal` values naming a parent), at most ``budget`` in all, the same under the
+    same seed; a :class:`Resumable` one continues identically after ``state()``/``restore()``.
+    A :class:`~framework.contracts.UsesDomain` synthesizer is attached to ``domain`` first.
     """
 
+    def build() -> Any:
+        synthesizer = factory(options)
+        if isinstance(synthesizer, UsesDomain):
+            fail_unless(domain is not None, "synthesizer", "it needs a domain (UsesDomain)",
+                        "pass domain= to check_synthesizer")
+            synthesizer.attach(domain)
+        return synthesizer
+
     def proposals(synthesizer: Any, seed: int, limit: int = budget) -> list[Program]:
-        stream = synthesizer.propose(grammar, list(population), limit, random.Random(seed))
+        members = Population([Scored(program, f"m{i}", float(-i)) for i, program in enumerate(population)])
+        stream = synthesizer.propose(grammar, members, limit, random.Random(seed))
         fail_unless(hasattr(stream, "__iter__"), "synthesizer", f"propose returned {type(stream).__name__}",
                     "propose must yield batches (write it as a generator: `yield [program, ...]`)")
         out: list[Program] = []
@@ -101,6 +112,7 @@ def check_synthesizer(factory: Callable[..., Any], options: Any, grammar: Gramma
             fail_unless(isinstance(batch, list), "synthesizer",
                         f"a batch is {type(batch).__name__} {batch!r:.60}",
                         "yield lists of framework.Program (a single program goes in a list: [program])")
+            batch = [item.program if isinstance(item, Proposal) else item for item in batch]
             for program in batch:
                 fail_unless(isinstance(program, Program), "synthesizer",
                             f"a proposal is {type(program).__name__} {program!r:.60}",
@@ -121,15 +133,15 @@ def check_synthesizer(factory: Callable[..., Any], options: Any, grammar: Gramma
     @examples(count)
     @given(st.integers(0, 2**31 - 1))
     def holds(seed: int) -> None:
-        first = proposals(factory(options), seed)
-        fail_unless(first == proposals(factory(options), seed), "synthesizer",
+        first = proposals(build(), seed)
+        fail_unless(first == proposals(build(), seed), "synthesizer",
                     "two synthesizers proposed different programs under the same seed",
                     "draw every random choice from the rng argument")
-        resumable = factory(options)
+        resumable = build()
         if isinstance(resumable, Resumable):
             proposals(resumable, seed, budget // 2)
             saved = json.loads(json.dumps(resumable.state()))
-            fresh = factory(options)
+            fresh = build()
             fresh.restore(saved)
             fail_unless(proposals(fresh, seed + 1) == proposals(resumable, seed + 1), "synthesizer",
                         "after restore(state()) the synthesizer proposes differently",

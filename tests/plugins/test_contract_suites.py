@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from framework import Grammar
-from framework.plugins import build_registry
+from framework.plugins import build_plugin, build_registry
 from framework.testing import (
     check_backbone,
     check_domain,
@@ -56,7 +56,8 @@ def test_domains(info):
 
 @pytest.mark.parametrize("info", _built_ins("synthesizer"))
 def test_synthesizers(info):
-    check_synthesizer(info.factory, info.options(), GRAPH, population=[GRAPH.parse(GRAPH_PROGRAM)])
+    check_synthesizer(info.factory, info.options(), GRAPH, population=[GRAPH.parse(GRAPH_PROGRAM)],
+                      domain=build_plugin(build_registry(), "domain", "graph"))
 
 
 @pytest.mark.parametrize("info", _built_ins("selector"))
