@@ -33,7 +33,7 @@ def plot_generation(run_dir, generation, baseline):
     ax.plot(xs, [m["scores"]["train_accuracy"] for m in population], "o-", label="train accuracy", markersize=3)
     ax.plot(xs, [m["scores"]["eval_accuracy"] for m in population], "s-", label="eval accuracy", markersize=3)
     band = summarize(list(baseline))
-    if band:
+    if band and band.low is not None:
         ax.axhspan(band.low, band.high, color="grey", alpha=0.25, label=f"baseline eval 95% CI (n={band.n})")
         ax.axhline(band.mean, color="grey", linewidth=1)
     majority = data_balance_of(run_dir).get("eval", {}).get("majority_accuracy")
