@@ -185,3 +185,12 @@ def test_the_summary_reports_every_arm_side_by_side(straight):
         assert label in markdown
     best_row = next(line for line in markdown.splitlines() if line.startswith("| best-selected"))
     assert best_row.split(" | ")[3] == "-"  # no interval for n = 1
+
+
+def test_tensorboard_holds_one_point_per_generation_even_after_report(straight, capsys):
+    pytest.importorskip("torch.utils.tensorboard")
+    before = _tensorboard_values(straight)
+    assert before["population/failed"] == [(0, 0.0), (1, 0.0)]
+    assert main(["report", str(straight)]) == 0
+    assert _tensorboard_values(straight) == before
+    assert [p.name for p in (straight / "tensorboard").iterdir()] == ["events.out.tfevents.framework"]
