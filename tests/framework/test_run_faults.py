@@ -104,6 +104,10 @@ def test_a_second_process_is_refused_while_the_first_holds_the_lock(tmp_path, ca
         assert main(["run", str(_spec(tmp_path)), "--out", str(run_dir.root)]) == 2
         assert f"is in use by another framework process (pid {holder.pid})" in capsys.readouterr().err
         assert sorted(p.name for p in run_dir.root.iterdir()) == [".lock"]  # the refused run wrote nothing
+        run_dir.spec.write_text(_spec(tmp_path).read_text())
+        assert main(["report", str(run_dir.root)]) == 2
+        assert f"(pid {holder.pid})" in capsys.readouterr().err
+        run_dir.spec.unlink()
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait()
