@@ -47,7 +47,7 @@ from framework.networks import Trained, networks_to_keep, prune_networks, save_t
 from framework.plugins import Plugins, build_plugin
 from framework.run_dir import RunDir, cache_dir, foreign_entries, grammar_name
 from framework.run_lock import locked
-from framework.run_state import Candidate, GenerationRecord, RunState, Scores, state_from_json, state_to_json
+from framework.run_state import Candidate, GenerationRecord, RunState, Scores, state_to_json
 from framework.spec import PluginChoice, Spec, spec_to_toml
 from framework.store import write_json_atomic, write_text_atomic
 from framework.transfer import open_start

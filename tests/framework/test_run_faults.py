@@ -198,3 +198,20 @@ def test_tensorboard_holds_one_point_per_generation_even_after_report(straight, 
     assert main(["report", str(straight)]) == 0
     assert _tensorboard_values(straight) == before
     assert [p.name for p in (straight / "tensorboard").iterdir()] == ["events.out.tfevents.framework"]
+
+
+def test_the_layout_names_every_top_level_path_of_run_dir(tmp_path):
+    # a new RunDir path must join LAYOUT, or a run directory holding it would be refused as foreign
+    import inspect
+
+    from framework.run_dir import LAYOUT, foreign_entries
+
+    run = RunDir(tmp_path)
+    paths = [getattr(run, name) for name, value in inspect.getmembers(RunDir) if isinstance(value, property)]
+    paths += [run.grammar(0), run.population(0), run.plot(0), run.drawings(0), run.drawing(0, "g0-000")]
+    tops = {p.relative_to(tmp_path).parts[0] for p in paths}
+    assert tops <= LAYOUT
+    for name in tops:
+        (tmp_path / name).touch()
+    (tmp_path / ".checkpoint.json.abc.tmp").touch()  # an interrupted atomic write is the run's own
+    assert foreign_entries(run) == []
