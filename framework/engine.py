@@ -35,16 +35,19 @@ from rich.console import Console
 from rich.markup import escape
 
 from framework import report, steps
+from framework import resume as resume_checks
 from framework.contracts import Resumable
 from framework.dsl.grammar import Grammar
 from framework.errors import FrameworkError, PluginFault, UsageError
 from framework.events import GenerationEnd, RunEnd
 from framework.graph import PortGraph
+from framework.kill_points import kill_point
 from framework.network_trainer import NetworkTrainer, name_fault
 from framework.networks import Trained, networks_to_keep, prune_networks, save_trained
 from framework.plugins import Plugins, announce, build_plugin
-from framework.run_dir import RunDir, cache_dir, grammar_name
-from framework.run_state import Candidate, GenerationRecord, RunState, Scores, state_from_json, state_to_json
+from framework.run_dir import RunDir, cache_dir, foreign_entries, grammar_name
+from framework.run_lock import locked
+from framework.run_state import Candidate, GenerationRecord, RunState, Scores, state_to_json
 from framework._registry import Registry
 from framework.spec import PluginChoice, Spec, plugin_choices, spec_to_toml
 from framework.store import write_json_atomic, write_text_atomic
@@ -93,24 +96,29 @@ def run(
     run_dir = RunDir(run_dir) if not isinstance(run_dir, RunDir) else run_dir
     console = console or Console(stderr=True)
     spec_hash = hashlib.sha256(spec_to_toml(spec).encode()).hexdigest()
+    _check_run_dir(run_dir, resume)
     loop = _Loop(spec, plugins, run_dir, spec_dir, console)  # bad input fails here, before any write
-    state = _open_run_dir(run_dir, spec, spec_hash, resume, plugins.registry, console)
-    write_json_atomic(run_dir.data, report.data_balance(loop.data))
-
-    if not (run_dir.root / state.grammar).exists():  # a new run (or one killed before its first grammar)
-        loop.save_grammar(loop.initial_grammar(), state.grammar)
-        if loop.start is not None:
-            write_json_atomic(run_dir.start, loop.start.record())
-    state = loop.train_baseline(state)
-    while state.phase != "done":
-        grammar = Grammar.load(run_dir.root / state.grammar)
-        if state.phase == "explore":
-            state = loop.explore(state, grammar)                         # 1. explore
-        state = loop.train_pending(state)                                # 2. train
-        state = loop.select_learn_and_advance(state, grammar)            # 3. select, 4. learn, 5. persist
-    summary = report.write_summary(run_dir, state)
-    report.print_summary(console, summary)
-    announce(plugins.hook.on_run_end, loop.warn, event=RunEnd(run_dir, state, summary))
+    with locked(run_dir):  # one process at a time; released however this one ends
+        state = _open_run_dir(run_dir, spec, spec_hash, resume, plugins.registry, console)
+        write_json_atomic(run_dir.data, report.data_balance(loop.data))
+        state = loop.report_missing(state)  # a run killed after a checkpoint, before its reporters drew
+        if not (run_dir.root / state.grammar).exists():  # a new run (or one killed before its first grammar)
+            loop.save_grammar(loop.initial_grammar(), state.grammar)
+            if loop.start is not None:
+                write_json_atomic(run_dir.start, loop.start.record())
+        state = loop.train_baseline(state)
+        while state.phase != "done":
+            grammar = Grammar.load(run_dir.root / state.grammar)
+            if state.phase == "explore":
+                state = loop.explore(state, grammar)                         # 1. explore
+            state = loop.train_pending(state)                                # 2. train
+            state = loop.select_learn_and_advance(state, grammar)            # 3. select, 4. learn, 5. persist
+        summary = report.write_summary(run_dir, state)
+        report.print_summary(console, summary)
+        announce(plugins.hook.on_run_end, loop.warn, event=RunEnd(run_dir, state, summary))
+    if not report.any_candidate_trained(state):
+        raise FrameworkError(f"no candidate network trained successfully; each failure's reason is in "
+                             f"{run_dir.metrics}")
     return state
 
 
@@ -124,25 +132,35 @@ def resolve_run_dir(spec: Spec, out: Path | None) -> RunDir:
     return RunDir(out or spec.run.out or Path("runs") / spec.run.name)
 
 
+def _check_run_dir(run_dir: RunDir, resume: bool) -> None:
+    """Refuse, before any work, a run directory that is a file, one with nothing to resume,
+    and (for a new run) one holding files that are not a run's."""
+    if run_dir.root.exists() and not run_dir.root.is_dir():
+        raise UsageError(f"{run_dir.root} is a file, not a run directory; choose a directory with --out")
+    if resume and not run_dir.checkpoint.is_file():
+        raise UsageError(f"{run_dir.root}: nothing to resume (no {run_dir.checkpoint.name}); "
+                         "start the run without --resume")
+    foreign = foreign_entries(run_dir)
+    if not resume and foreign and not run_dir.checkpoint.exists():
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise UsageError(f"{run_dir.root} holds files that are not a run's ({shown}); "
+                         "choose a new or empty directory with --out")
+
+
 def _open_run_dir(
     run_dir: RunDir, spec: Spec, spec_hash: str, resume: bool, registry: Registry, console: Console
 ) -> RunState:
     checkpoint = run_dir.checkpoint
     plugins = plugin_versions(registry)
     if resume:
-        if not checkpoint.is_file():
-            raise UsageError(f"{run_dir.root}: nothing to resume (no {checkpoint.name}); "
-                             "start the run without --resume")
-        state = state_from_json(report.read_json(checkpoint))
-        if state.spec_hash != spec_hash:
-            raise UsageError(
-                f"{run_dir.root}: the spec changed since this run started (hash {state.spec_hash[:12]} "
-                f"!= {spec_hash[:12]}); resume with the original spec or choose another --out"
-            )
+        state = report.read_checkpoint(run_dir)
+        for note in resume_checks.check_spec(run_dir, spec, spec_hash, state):
+            console.print(f"note: {escape(note)}")
         recorded = report.read_json(run_dir.run_json).get("plugins", {}) if run_dir.run_json.is_file() else {}
         for warning in changed_plugins(recorded, plugins, spec):
             console.print(f"warning: {warning}; the resumed run may differ from one that never stopped",
                           markup=False, highlight=False)
+        console.print(f"resuming {escape(str(run_dir))}: {resume_checks.where(state)}")
         return state
     if checkpoint.exists():
         raise UsageError(f"{run_dir.root} already holds a run; pass --resume to continue it, "
@@ -258,6 +276,7 @@ class _Loop:
             self._save_network(job, trained, state.grammar)
             state = evolve(state, baseline=state.baseline + (trained.scores,))
             _checkpoint(self.run_dir, state)
+            kill_point(f"trained:{job.key}")
             self._announce(job, trained.scores, len(state.baseline), runs)
 
         self.executor.run(jobs, self.trainer, on_result)
@@ -348,6 +367,7 @@ class _Loop:
             pending = tuple(evolve(c, scores=averaged) if c.id == job.key else c for c in state.pending)
             state = evolve(state, pending=pending)
             _checkpoint(self.run_dir, state)
+            kill_point(f"trained:{job.key}")
             done = sum(c.scores is not None for c in pending)
             self._announce(job, averaged, done, total)
 
@@ -436,10 +456,28 @@ class _Loop:
             history=state.history[:-1] + (record,),
         )
         _checkpoint(self.run_dir, state)
-        self._prune_networks(state)
-        report.write_metrics(self.run_dir, state)
+        kill_point(f"selected:g{g}")
         self.console.print(
             f"[bold]generation {g}[/]: kept {len(survivors)} of {len(survivors) + len(discarded)}"
         )
+        if not survivors:
+            self.console.print(f"[bold]generation {g}[/]: [red]no candidate trained successfully[/] "
+                               f"({len(discarded)} failed; reasons in {escape(str(self.run_dir.metrics))})")
+        return self.report_generation(state, g)
+
+    def report_generation(self, state: RunState, g: int) -> RunState:
+        """Metrics, then the reporters' files of generation ``g``; the checkpoint records that
+        they are drawn, so a run killed before that redraws them on resume."""
+        self._prune_networks(state)
+        report.write_metrics(self.run_dir, state)
         announce(self.hook.on_generation_end, self.warn, event=GenerationEnd(self.run_dir, g, state))
+        state = evolve(state, reported=g + 1)
+        _checkpoint(self.run_dir, state)
+        kill_point(f"reported:g{g}")
+        return state
+
+    def report_missing(self, state: RunState) -> RunState:
+        """Draw every selected generation whose reporters have not drawn it yet."""
+        for g in range(state.reported, state.generation):
+            state = self.report_generation(state, g)
         return state

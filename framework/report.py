@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+
+import cattrs
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -36,6 +38,18 @@ from framework.task import TaskData, class_balance, majority_accuracy
 
 def read_json(path: Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_checkpoint(run_dir: RunDir) -> RunState:
+    """The run state in ``checkpoint.json``; an empty or corrupt one is a one-line UsageError."""
+    try:
+        return state_from_json(read_json(run_dir.checkpoint))
+    except OSError as exc:
+        raise UsageError(f"{run_dir.checkpoint}: cannot read: {exc.strerror or exc}") from None
+    except (ValueError, TypeError, KeyError, cattrs.BaseValidationError) as exc:
+        reason = "empty" if not run_dir.checkpoint.read_bytes().strip() else f"corrupt ({type(exc).__name__})"
+        raise UsageError(f"{run_dir.checkpoint}: {reason}, so the run cannot be resumed or reported; "
+                         "start it again in a new directory with --out") from None
 
 
 def data_balance(data: TaskData) -> dict[str, dict[str, float]]:
@@ -130,20 +144,30 @@ def _summary_json(values: Sequence[float]) -> dict[str, float] | None:
 
 
 def write_summary(run_dir: RunDir, state: RunState) -> dict[str, Any]:
-    """``summary.json`` and ``summary.md``: G-SSNN population vs baseline vs majority class."""
+    """``summary.json`` and ``summary.md``: the G-SSNN arms beside the baseline arm and the
+    majority class, all on the eval split.
+
+    The arms: the last generation's survivors; every candidate trained in the run; the
+    best-selected candidate (rank 0 on the selection score, which the selection split
+    gives; its eval accuracy over its repeats); the baseline runs. Each has ``n`` and a 95 %
+    t-interval (none for ``n = 1``).
+    """
     balance = data_balance_of(run_dir)
     generations = generation_rows(run_dir, state)
-    final = generations[-1] if generations else None
-    baseline = [s.eval_accuracy for s in state.baseline if not s.failed]
-    best = max(
-        (m for m in population_rows(run_dir, final["generation"]) if m["scores"] and not m["scores"]["failed"]),
-        key=lambda m: m["scores"]["eval_accuracy"], default=None,
-    ) if final else None
+    final = population_rows(run_dir, generations[-1]["generation"]) if generations else []
+    trained = [c.scores.eval_accuracy for c in _all_candidates(state).values() if not c.scores.failed]
+    best = next((m for m in final if m["kept"]), None)  # rank order: the first kept is the best-selected
+    best_scores = best["scores"] if best else None
     summary = {
-        "gssnn": final["eval_accuracy"] if final else None,
-        "baseline": _summary_json(baseline),
+        "split": "eval",
+        "survivors": generations[-1]["survivor_eval_accuracy"] if generations else None,
+        "trained": _summary_json(trained),
+        "best_selected": best and {
+            "id": best["id"], "program": best["program"], "selection": best["selection"],
+            **(_summary_json(best_scores["eval_accuracies"] or [best_scores["eval_accuracy"]]) or {}),
+        },
+        "baseline": _summary_json([s.eval_accuracy for s in state.baseline if not s.failed]),
         "majority": balance.get("eval", {}).get("majority_accuracy"),
-        "best_program": best["program"] if best else None,
         "generations": generations,
         "data": balance,
     }
@@ -152,52 +176,69 @@ def write_summary(run_dir: RunDir, state: RunState) -> dict[str, Any]:
     return summary
 
 
-def _fmt(stats: dict[str, float] | None) -> tuple[str, str, str]:
+def any_candidate_trained(state: RunState) -> bool:
+    """Whether at least one candidate network of the run trained without failing."""
+    return any(not c.scores.failed for c in _all_candidates(state).values())
+
+
+def _fmt(stats: dict[str, Any] | None) -> tuple[str, str, str, str]:
+    """``n``, mean, interval and best of a summary (``-`` for what it lacks)."""
     if not stats:
-        return "-", "-", "-"
-    return f"{stats['mean']:.3f}", f"[{stats['low']:.3f}, {stats['high']:.3f}]", f"{stats['best']:.3f}"
+        return "0", "-", "-", "-"
+    interval = "-" if stats["low"] is None else f"[{stats['low']:.3f}, {stats['high']:.3f}]"
+    return str(stats["n"]), f"{stats['mean']:.3f}", interval, f"{stats['best']:.3f}"
 
 
 def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     majority = summary.get("majority")
     majority_text = "-" if majority is None or math.isnan(majority) else f"{majority:.3f}"
-    gssnn, baseline = summary["gssnn"], summary["baseline"]
+    best = summary["best_selected"]
+    last = summary["generations"][-1]["generation"] if summary["generations"] else None
     return [
-        ("G-SSNN population (last generation)", str(gssnn["n"]) if gssnn else "0", *_fmt(gssnn)),
-        ("baseline (encoder alone)", str(baseline["n"]) if baseline else "0", *_fmt(baseline)),
-        ("majority class", "-", majority_text, "-", majority_text),
+        (f"G-SSNN survivors (generation {last})", *_fmt(summary["survivors"])),
+        ("G-SSNN, every trained candidate", *_fmt(summary["trained"])),
+        (f"best-selected candidate {best['id'] if best else '-'} (by selection score)", *_fmt(best)),
+        ("baseline (encoder alone)", *_fmt(summary["baseline"])),
+        ("majority class (fitted on train)", "-", majority_text, "-", majority_text),
     ]
 
 
 def summary_markdown(summary: dict[str, Any]) -> str:
+    eval_n = (summary.get("data") or {}).get("eval", {}).get("n")
     lines = [
         "# Run summary",
         "",
-        "Evaluation accuracy (mean with 95 % t-interval, best):",
+        f"Accuracy on the eval split{f' ({eval_n} examples)' if eval_n is not None else ''}: "
+        "mean with 95 % t-interval (none for n = 1), best. The best-selected candidate is "
+        "chosen on the selection split; n counts its training repeats.",
         "",
         "| arm | n | mean | 95 % CI | best |",
         "|---|---|---|---|---|",
         *(f"| {' | '.join(row)} |" for row in summary_rows(summary)),
         "",
-        "| generation | trained | population | failed | eval mean | eval best | inventions |",
-        "|---|---|---|---|---|---|---|",
+        "| generation | trained | population | failed | eval mean | eval best | survivors' eval mean | inventions |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in summary["generations"]:
-        mean, _, best = _fmt(row["eval_accuracy"])
+        _, mean, _, best = _fmt(row["eval_accuracy"])
+        survivors = _fmt(row["survivor_eval_accuracy"])[1]
         lines.append(f"| {row['generation']} | {row['trained']} | {row['population']} | {row['failed']} "
-                     f"| {mean} | {best} | {', '.join(row['inventions']) or '-'} |")
+                     f"| {mean} | {best} | {survivors} | {', '.join(row['inventions']) or '-'} |")
+    lines += [f"\nGeneration {row['generation']}: no candidate trained successfully ({row['failed']} failed)."
+              for row in summary["generations"] if row["failed"] == row["population"]]
     data = summary.get("data") or {}
     if data:
         lines += ["", "| split | n | positive rate | majority accuracy |", "|---|---|---|---|"]
         lines += [f"| {name} | {d['n']} | {d['positive_rate']:.3f} | {d['majority_accuracy']:.3f} |"
                   for name, d in data.items()]
-    if summary.get("best_program"):
-        lines += ["", f"Best program (eval accuracy): `{summary['best_program']}`"]
+    if summary.get("best_selected"):
+        lines += ["", f"Best-selected program ({summary['best_selected']['id']}): "
+                      f"`{summary['best_selected']['program']}`"]
     return "\n".join(lines) + "\n"
 
 
 def print_summary(console: Console, summary: dict[str, Any]) -> None:
-    table = Table(title="evaluation accuracy")
+    table = Table(title="accuracy on the eval split")
     for column in ("arm", "n", "mean", "95% CI", "best"):
         table.add_column(column)
     for row in summary_rows(summary):
@@ -216,7 +257,7 @@ def redraw(run_dir: RunDir, hook: Any, warn: Any = print) -> dict[str, Any]:
     A reporter that raises is reported through ``warn(message)``; the others go on."""
     if not run_dir.checkpoint.is_file():
         raise UsageError(f"{run_dir.root}: not a run directory (no {run_dir.checkpoint.name})")
-    state = state_from_json(read_json(run_dir.checkpoint))
+    state = read_checkpoint(run_dir)
     write_metrics(run_dir, state)
     summary = write_summary(run_dir, state)
     for record in state.history:

@@ -11,6 +11,7 @@ lists the same files)::
     networks/<id>.safetensors  networks/<id>.json   start.json
     probes/<id>/<method>.json  drawings/importance/<id>-<method>.svg
     tensorboard/
+    .lock                   (held while a process works in the directory)
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ class RunDir:
         return self.root / "summary.md"
 
     @property
+    def lock(self) -> Path:
+        """The lock file a process holds while it writes the run (:mod:`framework.run_lock`)."""
+        return self.root / ".lock"
+
+    @property
     def tensorboard(self) -> Path:
         """The TensorBoard event files' folder."""
         return self.root / "tensorboard"
@@ -113,6 +119,22 @@ class RunDir:
     def importance_drawing(self, key: str, method: str) -> Path:
         """Network ``key``'s graph shaded by importance (next to the survivors' drawings)."""
         return self.root / "drawings" / "importance" / f"{key}-{method}.svg"
+
+
+#: The names a run directory holds at its top level (anything else is not a run's).
+LAYOUT = frozenset({
+    "spec.toml", "run.json", "data.json", "checkpoint.json", "metrics.jsonl", "summary.json", "summary.md",
+    "grammars", "population", "plots", "drawings", "tensorboard", ".lock", "networks", "start.json", "probes",
+})
+
+
+def foreign_entries(run_dir: RunDir) -> list[str]:
+    """The names at the top of ``run_dir`` that no run writes (sorted; none when it is missing).
+    Temporaries of an interrupted atomic write (``.name.*.tmp``) are a run's own."""
+    if not run_dir.root.is_dir():
+        return []
+    return sorted(p.name for p in run_dir.root.iterdir()
+                  if p.name not in LAYOUT and not (p.name.startswith(".") and p.name.endswith(".tmp")))
 
 
 def grammar_name(generation: int) -> str:

@@ -31,11 +31,13 @@ class Scores:
     final_loss: float
     repeats: int = 1
     failed: str | None = None
+    #: each repeat's eval accuracy (those that did not fail), for the candidate's interval
+    eval_accuracies: tuple[float, ...] = ()
 
 
 #: The trainer's figures a candidate keeps (averaged over repeats): every field of
 #: :class:`Scores` but the bookkeeping ones.
-METRICS = tuple(a.name for a in fields(Scores) if a.name not in ("repeats", "failed"))
+METRICS = tuple(a.name for a in fields(Scores) if a.name not in ("repeats", "failed", "eval_accuracies"))
 
 
 @frozen
@@ -112,6 +114,8 @@ class RunState:
     history: tuple[GenerationRecord, ...] = ()
     #: each synthesizer's ``state()`` after the last exploration (None: stateless)
     synthesizer_states: tuple[Any, ...] = ()
+    #: how many generations the reporters have drawn (``on_generation_end`` returned)
+    reported: int = 0
     version: int = STATE_VERSION
 
 

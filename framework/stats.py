@@ -17,13 +17,17 @@ def t_quantile_975(df: int) -> float:
 
 @frozen
 class Summary:
-    """Mean with a 95 % t-interval, standard deviation, best value and count."""
+    """Mean with a 95 % t-interval, standard deviation, best value and count.
+
+    One value has no interval (``low`` and ``high`` are None) and no spread (``std`` is None):
+    a zero-width interval would claim a certainty one measurement cannot give.
+    """
 
     n: int
     mean: float
-    low: float
-    high: float
-    std: float
+    low: float | None
+    high: float | None
+    std: float | None
     best: float
 
     def to_json(self) -> dict[str, float]:
@@ -31,11 +35,13 @@ class Summary:
 
 
 def summarize(values: Sequence[float]) -> Summary | None:
-    """None for no values; a zero-width interval for one."""
+    """None for no values; no interval for one."""
     n = len(values)
     if n == 0:
         return None
     mean = math.fsum(values) / n
-    std = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
-    half = t_quantile_975(n - 1) * std / math.sqrt(n) if n > 1 else 0.0
+    if n == 1:
+        return Summary(1, mean, None, None, None, values[0])
+    std = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+    half = t_quantile_975(n - 1) * std / math.sqrt(n)
     return Summary(n, mean, mean - half, mean + half, std, max(values))

@@ -119,7 +119,8 @@ def average_repeats(runs: Sequence[Scores]) -> Scores:
         values = [getattr(s, name) for s in ok]
         return None if values[0] is None else math.fsum(values) / len(values)
 
-    return Scores(**{name: mean(name) for name in METRICS}, repeats=len(ok))
+    return Scores(**{name: mean(name) for name in METRICS}, repeats=len(ok),
+                  eval_accuracies=tuple(s.eval_accuracy for s in ok))
 
 
 # -- 3. select ----------------------------------------------------------------
@@ -153,9 +154,14 @@ def rank(candidates: Sequence[Candidate], score: Callable[[Scores], float]) -> t
 
 def select(candidates: Sequence[Candidate], score: Callable[[Scores], float],
            keep: int) -> tuple[tuple[Candidate, ...], tuple[Candidate, ...]]:
-    """``(survivors, discarded)``: the ``keep`` best of :func:`rank` and the rest, in rank order."""
+    """``(survivors, discarded)``: the ``keep`` best of :func:`rank` and the rest, in rank order.
+
+    Only a scored candidate survives: a failed one (or an untrained one) is discarded even
+    when fewer than ``keep`` candidates have a score, so library learning never learns from it.
+    """
     ranked = rank(candidates, score)
-    return ranked[:keep], ranked[keep:]
+    kept = sum(1 for c in ranked[:keep] if c.selection is not None)
+    return ranked[:kept], ranked[kept:]
 
 
 # -- 4. learn -----------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Atomic file writes: a reader (or a resumed run) never sees half a file.
 
 Every artifact is written to a temporary file in the same folder, flushed to
-disk, then renamed over the target (``os.replace`` is atomic on POSIX).
+disk, then renamed over the target (``os.replace`` is atomic on POSIX). The
+file gets the mode any new file gets (``0o666`` less the umask), not the
+``0o600`` of ``mkstemp``'s temporary.
 """
 
 from __future__ import annotations
@@ -9,8 +11,20 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Iterable
+
+
+_umask_lock = threading.Lock()
+
+
+def _new_file_mode() -> int:
+    """``0o666`` less the process's umask (read by setting it, so under a lock)."""
+    with _umask_lock:
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
@@ -18,6 +32,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _new_file_mode())
         with os.fdopen(fd, "wb") as file:
             file.write(data)
             file.flush()

@@ -63,3 +63,16 @@ def test_every_builtin_plugin_is_named_in_the_plugin_guide():
     text = (DOCS / "plugins.md").read_text()
     missing = [f"{r.info.kind} {r.info.name}" for r in build_registry().all() if f"`{r.info.name}`" not in text]
     assert not missing, f"docs/plugins.md lacks {missing}"
+
+
+def test_runs_md_lists_the_keys_resume_allows_and_the_kill_points():
+    from framework import engine
+    from framework.resume import NEUTRAL_KEYS
+
+    text = (DOCS / "runs.md").read_text()
+    for key in NEUTRAL_KEYS:
+        assert f"| `{key}` |" in text, key
+    points = sorted(set(re.findall(r'kill_point\(f"([a-z]+:)', inspect.getsource(engine))))
+    assert points == ["reported:", "selected:", "trained:"]
+    for point in points:
+        assert f"| `{point}" in text, point

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from framework.cli.console import stderr, stdout
+from framework.errors import FrameworkError
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -42,11 +43,16 @@ def _run(args: argparse.Namespace) -> int:
     if args.device:
         spec = evolve(spec, run=evolve(spec.run, device=args.device))
     run_dir = resolve_run_dir(spec, args.out)
+    resume = f"framework run {args.spec} --out {run_dir} --resume"
     try:
         run(spec, plugins, run_dir, spec_dir=args.spec.parent, resume=args.resume, console=stderr)
     except KeyboardInterrupt:
-        stderr.print("stopped; every finished network is saved. Continue with: "
-                     + escape(f"framework run {args.spec} --out {run_dir} --resume"))
+        stderr.print(f"stopped; every finished network is saved. Continue with: {escape(resume)}")
         return 130
+    except OSError as exc:  # a full disk, a folder made read-only: every finished network is saved
+        where = f": {exc.filename}" if exc.filename else ""
+        then = f"then resume with: {resume}" if run_dir.checkpoint.is_file() else "then run it again"
+        raise FrameworkError(f"{run_dir}: cannot write ({exc.strerror or exc}{where}); "
+                             f"free space or fix the folder, {then}") from None
     stdout.print(f"run directory: {escape(str(run_dir))}")
     return 0

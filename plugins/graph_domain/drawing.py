@@ -2,6 +2,8 @@
 
 The graph domain's ``draw`` (behind ``framework dsl draw``) and its reporter
 (``drawings/g<g>/<id>.svg``, every survivor after each generation) both draw here.
+The reporter's drawings carry a caption: the candidate's id, program and scores,
+and which other members of the generation build the same graph but for port labels.
 
 The layout is fixed by the graph alone: nodes on a circle in creation order
 (node 0 at the top, clockwise), so two drawings of one graph are byte-equal.
@@ -12,8 +14,9 @@ edges between one pair of nodes bend apart so every label stays readable.
 from __future__ import annotations
 
 import math
+import textwrap
 from html import escape
-from typing import Mapping
+from typing import Any, Mapping, Sequence
 
 from framework import PortGraph, UsageError, hookimpl
 from framework.store import read_jsonl, write_text_atomic
@@ -22,6 +25,8 @@ _SIZE = 480
 _RADIUS = 180
 _NODE_RADIUS = 16
 _BEND = 28
+_LINE = 16  # caption line height
+_CAPTION_WIDTH = 72  # characters per caption line (a program wraps at spaces)
 
 
 def layout(graph: PortGraph) -> dict[int, tuple[float, float]]:
@@ -53,27 +58,36 @@ def _edge_curves(graph: PortGraph):
             yield edge_id, port, (x1, y1), control, (x2, y2)
 
 
-def port_graph_svg(graph: PortGraph, title: str = "", *, node_fill: Mapping[int, str] | None = None,
-                   edge_stroke: Mapping[int, str] | None = None) -> str:
-    """A standalone SVG document of ``graph``; ``node_fill`` / ``edge_stroke`` colour nodes and
-    edges by id (``framework probe`` colours them by importance)."""
+def port_graph_svg(graph: PortGraph, title: str = "", caption: Sequence[str] = (), *,
+                   node_fill: Mapping[int, str] | None = None, edge_stroke: Mapping[int, str] | None = None) -> str:
+    """A standalone SVG document of ``graph``, with the ``caption`` lines above it; ``node_fill`` /
+    ``edge_stroke`` colour nodes and edges by id (``framework probe`` colours them by importance)."""
     node_fill, edge_stroke = node_fill or {}, edge_stroke or {}
+    top = len(caption) * _LINE + 8 if caption else 0
     lines = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_SIZE}" height="{_SIZE}" '
-        f'viewBox="0 0 {_SIZE} {_SIZE}" font-family="sans-serif" font-size="12">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_SIZE}" height="{_SIZE + top}" '
+        f'viewBox="0 0 {_SIZE} {_SIZE + top}" font-family="sans-serif" font-size="12">',
         f"<title>{escape(title or f'port graph: {graph.size} nodes, next_id {graph.next_id}')}</title>",
         '<rect width="100%" height="100%" fill="white"/>',
     ]
+    lines += [f'<text x="8" y="{(i + 1) * _LINE}" font-weight="{"bold" if i == 0 else "normal"}">'
+              f"{escape(text)}</text>" for i, text in enumerate(caption)]  # the first line names the drawing
+    if top:
+        lines.append(f'<g transform="translate(0 {top})">')
     for edge_id, port, (x1, y1), (cx, cy), (x2, y2) in _edge_curves(graph):
         lx, ly = (x1 + 2 * cx + x2) / 4, (y1 + 2 * cy + y2) / 4  # the curve's midpoint
         stroke = f'"{edge_stroke[edge_id]}" stroke-width="4"' if edge_id in edge_stroke else '"#555"'
         lines.append(f'<path d="M {x1} {y1} Q {cx} {cy} {x2} {y2}" fill="none" stroke={stroke}/>')
-        lines.append(f'<text x="{lx:.2f}" y="{ly:.2f}" text-anchor="middle" fill="#a33" '
-                     f'stroke="white" stroke-width="3" paint-order="stroke">{edge_id}:{port}</text>')
+        label = f'<text x="{lx:.2f}" y="{ly:.2f}" text-anchor="middle"'
+        # a white halo, then the label over it (two elements: not every renderer knows paint-order)
+        lines.append(f'{label} fill="white" stroke="white" stroke-width="3">{edge_id}:{port}</text>')
+        lines.append(f'{label} fill="#a33">{edge_id}:{port}</text>')
     for node, (x, y) in layout(graph).items():
         fill = node_fill.get(node, "#cde")
         lines.append(f'<circle cx="{x}" cy="{y}" r="{_NODE_RADIUS}" fill="{fill}" stroke="#234"/>')
         lines.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle">{node}</text>')
+    if top:
+        lines.append("</g>")
     lines.append("</svg>")
     return "\n".join(lines) + "\n"
 
@@ -135,12 +149,43 @@ def _shade(x: float) -> str:
     level = round(255 * (1 - min(max(x, 0.0), 1.0)))
     return f"#ff{level:02x}{level:02x}"
 
+def without_ports(graph: PortGraph) -> tuple[Any, ...]:
+    """``graph`` with its port labels forgotten: two graphs equal here differ at most in ports."""
+    return graph.next_id, graph.size, tuple((e, u, v) for e, u, v, _ in graph.undirected_edges)
+
+
+def member_caption(member: dict[str, Any], generation: int, port_twins: Sequence[str] = ()) -> list[str]:
+    """The caption of a population member's drawing: id, program, scores, port-label twins."""
+    scores = member.get("scores") or {}
+    status = "kept" if member.get("kept") else "discarded"
+    lines = [f"{member['id']}: generation {generation}, rank {member.get('rank', '-')}, {status}"]
+    lines += textwrap.wrap(f"program: {member['program']}", _CAPTION_WIDTH, subsequent_indent="  ",
+                           break_long_words=True, break_on_hyphens=False)
+    if scores.get("failed"):
+        lines.append(f"failed: {scores['failed']}")
+    elif scores:
+        figures = [("selection score", member.get("selection")), ("train", scores.get("train_accuracy")),
+                   ("select", scores.get("select_accuracy")), ("eval", scores.get("eval_accuracy"))]
+        lines.append(", ".join(f"{name} {value:.3f}" for name, value in figures if value is not None)
+                     + " (accuracy)")
+    if port_twins:
+        lines.append(f"same graph as {', '.join(port_twins)} but for port labels")
+    lines.append("nodes: creation ids; edges: id:port")
+    return lines
+
 
 @hookimpl
 def on_generation_end(event):
-    """``drawings/g<g>/<id>.svg`` for every survivor of the generation."""
-    population = event.run_dir.population(event.generation)
-    for member in read_jsonl(population) if population.exists() else ():
-        if member["kept"]:
-            write_text_atomic(event.run_dir.drawing(event.generation, member["id"]),
-                              port_graph_svg(PortGraph.from_json(member["graph"]), title=member["program"]))
+    """``drawings/g<g>/<id>.svg`` for every survivor of the generation, captioned."""
+    path = event.run_dir.population(event.generation)
+    population = read_jsonl(path) if path.exists() else []
+    graphs = {m["id"]: PortGraph.from_json(m["graph"]) for m in population}
+    for member in population:
+        if not member["kept"]:
+            continue
+        graph = graphs[member["id"]]
+        twins = [other for other, g in graphs.items()
+                 if other != member["id"] and g != graph and without_ports(g) == without_ports(graph)]
+        caption = member_caption(member, event.generation, twins)
+        write_text_atomic(event.run_dir.drawing(event.generation, member["id"]),
+                          port_graph_svg(graph, title=f"{member['id']}: {member['program']}", caption=caption))

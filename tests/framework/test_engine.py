@@ -100,7 +100,7 @@ def test_run_writes_every_artifact(straight_run):
     candidate = next(row for row in rows if row["type"] == "candidate")
     assert {"generation", "synthesizer", "parent", "program", "mass", "scores"} <= set(candidate)
     summary = read_json(straight_run / "summary.json")
-    assert summary["baseline"]["n"] == 2 and summary["gssnn"]["n"] >= 1
+    assert summary["baseline"]["n"] == 2 and summary["survivors"]["n"] == 2 and summary["trained"]["n"] >= 4
     assert 0.0 <= summary["majority"] <= 1.0
     assert summary["data"]["train"]["n"] == 32
     population = [json.loads(line) for line in (straight_run / "population" / "g1.jsonl").read_text().splitlines()]
@@ -143,21 +143,27 @@ def test_report_redraws_the_same_summary(straight_run, capsys):
     assert "baseline" in capsys.readouterr().out
 
 
-def test_a_failing_candidate_is_marked_and_the_run_goes_on(tmp_path):
-    # lr = inf makes every loss non-finite: each network fails, the run still completes
+def test_failing_candidates_are_marked_never_survive_and_a_run_without_success_exits_1(tmp_path, capsys):
+    # lr = 1e300 makes every loss non-finite: each network fails, the run still completes
     spec = _spec(tmp_path)
     spec.write_text(spec.read_text().replace("[training]\n", "[training]\nlr = 1e300\n"))
-    assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
+    assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "generation 0: no candidate trained successfully (4 failed" in err
+    assert "error: no candidate network trained successfully" in err
+    assert "no candidate trained successfully (4 failed)" in (tmp_path / "run" / "summary.md").read_text()
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     trained = [row for row in rows if row["type"] in ("baseline", "candidate")]
-    assert len(trained) == 2 + 4 + 2  # the baseline, generation 0's four, generation 1's two new ones
+    assert len(trained) == 2 + 4 + 4  # the baseline, then four new ones per generation: no failure survives
+    assert read_json(tmp_path / "run" / "checkpoint.json")["survivors"] == []
     for row in trained:
         scores = row["scores"] if row["type"] == "candidate" else row  # baseline rows are flat
         assert scores["failed"].startswith("loss became"), row
         assert scores["eval_accuracy"] is None, row
     for g in (0, 1):
         population = [json.loads(line) for line in (tmp_path / "run" / "population" / f"g{g}.jsonl").open()]
-        assert population and all(m["scores"]["failed"] and m["selection"] is None for m in population)
+        assert population and all(m["scores"]["failed"] and m["selection"] is None and not m["kept"]
+                                  for m in population)
 
 
 def _checkpoints_seen(run_dir: Path) -> int:

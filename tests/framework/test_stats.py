@@ -31,7 +31,7 @@ def test_summary_of_known_values():
                                  "std": summary.std, "best": 5.0}
 
 
-def test_no_values_have_no_summary_and_one_value_a_zero_width_interval():
+def test_no_values_have_no_summary_and_one_value_no_interval():
     assert summarize([]) is None
     one = summarize([0.25])
-    assert (one.n, one.mean, one.low, one.high, one.std, one.best) == (1, 0.25, 0.25, 0.25, 0.0, 0.25)
+    assert (one.n, one.mean, one.low, one.high, one.std, one.best) == (1, 0.25, None, None, None, 0.25)

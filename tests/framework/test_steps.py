@@ -39,12 +39,12 @@ def test_metrics_are_every_scores_field_but_the_bookkeeping():
 
 def test_repeats_are_averaged_metric_by_metric():
     averaged = average_repeats([scores(0.5, 0.25, 1.0), scores(1.0, 0.75, 0.0), scores(0.75, 1.0, 0.5)])
-    assert averaged == Scores(0.75, None, 2 / 3, 0.75, None, 2 / 3, 0.5, repeats=3)
+    assert averaged == Scores(0.75, None, 2 / 3, 0.75, None, 2 / 3, 0.5, repeats=3, eval_accuracies=(0.25, 0.75, 1.0))
 
 
 def test_failed_repeats_are_left_out_of_the_average_and_all_failed_is_a_failure():
     failed = failed_scores("boom")
-    assert average_repeats([failed, scores(0.5), scores(1.0)]) == evolve(scores(0.75), repeats=2)
+    assert average_repeats([failed, scores(0.5), scores(1.0)]) == evolve(scores(0.75), repeats=2, eval_accuracies=(0.5, 0.5))
     every = average_repeats([failed, failed_scores("again")])
     assert every.failed == "boom" and every.repeats == 2 and math.isnan(every.eval_accuracy)
 
@@ -82,6 +82,16 @@ def test_select_keeps_the_best_and_discards_the_rest_in_rank_order():
     survivors, discarded = select(members, by_train, keep=2)
     assert [c.id for c in survivors] == ["g0-004", "g0-003"]
     assert [c.id for c in discarded] == ["g0-002", "g0-001", "g0-000"]
+
+
+def test_failed_candidates_never_survive_even_when_too_few_succeed():
+    members = [candidate("g0-000", mass=1, scored=failed_scores("nan loss")), candidate("g0-001", scored=scores(0.3)),
+               candidate("g0-002", mass=2, scored=failed_scores("boom"))]
+    survivors, discarded = select(members, by_train, keep=2)
+    assert [c.id for c in survivors] == ["g0-001"]
+    assert [c.id for c in discarded] == ["g0-000", "g0-002"]
+    survivors, discarded = select(members[::2], by_train, keep=2)
+    assert survivors == () and [c.id for c in discarded] == ["g0-000", "g0-002"]
 
 
 # -- after an exploration -------------------------------------------------------

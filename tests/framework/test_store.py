@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pytest
 
@@ -50,3 +52,13 @@ def test_unserialisable_data_writes_nothing(tmp_path):
 def test_read_jsonl_skips_blank_lines(tmp_path):
     (tmp_path / "r.jsonl").write_text('{"a": 1}\n\n  \n[2]\n')
     assert store.read_jsonl(tmp_path / "r.jsonl") == [{"a": 1}, [2]]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_files_get_the_users_umask_not_mkstemps_0600(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        store.write_text_atomic(tmp_path / "f.txt", "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "f.txt").stat().st_mode) == 0o666 & ~umask

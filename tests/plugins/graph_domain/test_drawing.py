@@ -36,7 +36,7 @@ def test_svg_labels_every_edge_and_node_and_is_byte_stable():
     svg = port_graph_svg(GRAPH, title="a <title>")
     assert svg == port_graph_svg(GRAPH, title="a <title>")
     assert "<title>a &lt;title&gt;</title>" in svg
-    labels = re.findall(r">(\d+):(\d+)</text>", svg)
+    labels = re.findall(r"fill=\"#a33\">(\d+):(\d+)</text>", svg)
     assert sorted(labels) == sorted((str(e), str(p)) for e, _, _, p in GRAPH.undirected_edges)
     assert len(re.findall(r"<circle ", svg)) == GRAPH.size
     assert len(re.findall(r"<path ", svg)) == len(GRAPH.undirected_edges)
@@ -66,13 +66,30 @@ def test_the_domain_draws_its_outputs():
     assert domain.draw(output, "p") == port_graph_svg(output, "p").encode()
 
 
-def test_the_reporter_draws_each_survivor_of_the_generation(tmp_path):
+#: GRAPH with edge 3 on port 1 instead of 0: the same graph but for a port label.
+PORT_TWIN = PortGraph(edges=((0, 1, 3, 1), (1, 1, 3, 0), (1, 1, 4, 2), (2, 1, 4, 1), (1, 2, 5, 2), (2, 2, 5, 1)),
+                      next_id=6, size=3)
+
+
+def test_the_reporter_draws_each_survivor_with_its_id_program_scores_and_port_twins(tmp_path):
     run_dir = RunDir(tmp_path)
-    rows = [{"id": f"g0-00{i}", "kept": i < 2, "graph": GRAPH.to_json(), "program": f"p{i}"} for i in range(3)]
+    scores = {"train_accuracy": 0.875, "select_accuracy": 0.5, "eval_accuracy": 0.625, "failed": None}
+    rows = [{"id": f"g0-00{i}", "rank": i, "kept": i < 2, "graph": (PORT_TWIN if i == 2 else GRAPH).to_json(),
+             "program": f"(p{i} " + "(a long program" * 8 + ")", "selection": 0.5, "scores": scores}
+            for i in range(3)]
     write_jsonl_atomic(run_dir.population(0), rows)
     on_generation_end(GenerationEnd(run_dir, 0, RunState("x")))
     assert sorted(p.name for p in run_dir.drawings(0).iterdir()) == ["g0-000.svg", "g0-001.svg"]
-    assert run_dir.drawing(0, "g0-001").read_text() == port_graph_svg(GRAPH, title="p1")
+    svg = run_dir.drawing(0, "g0-001").read_text()
+    caption = re.findall(r'<text x="8" y="\d+" font-weight="\w+">([^<]*)</text>', svg)
+    assert caption[0] == "g0-001: generation 0, rank 1, kept"
+    assert " ".join(line.strip() for line in caption if "program" in line or line.startswith("  ")) \
+        == "program: " + rows[1]["program"]
+    assert all(len(line) <= 72 for line in caption)
+    assert "selection score 0.500, train 0.875, select 0.500, eval 0.625 (accuracy)" in caption
+    assert "same graph as g0-002 but for port labels" in caption  # g0-000 is the same graph, ports too
+    assert "nodes: creation ids; edges: id:port" in caption
+    assert sorted(re.findall(r'fill="#a33">(\d+:\d+)</text>', svg)) == ["3:0", "4:1", "5:2"]
     on_generation_end(GenerationEnd(run_dir, 1, RunState("x")))  # no population yet: nothing drawn
     assert not run_dir.drawings(1).exists()
 
