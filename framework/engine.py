@@ -362,8 +362,9 @@ class _Loop:
             if len(partial[job.key]) < repeats:
                 return
             runs = partial.pop(job.key)
-            self._save_network(*runs[0], state.grammar)  # the first repeat's network
             averaged = steps.average_repeats([t.scores for _, t in runs])
+            first_job, first = runs[0]  # the first repeat's network, with the candidate's recorded scores
+            self._save_network(first_job, evolve(first, scores=averaged), state.grammar)
             pending = tuple(evolve(c, scores=averaged) if c.id == job.key else c for c in state.pending)
             state = evolve(state, pending=pending)
             _checkpoint(self.run_dir, state)

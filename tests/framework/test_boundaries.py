@@ -295,7 +295,8 @@ def test_the_pre_flight_names_the_plugin_whose_output_shape_was_wrong(tmp_path, 
 
 @pytest.mark.parametrize("domain", ["half-edges", "over-ports"])
 def test_a_domain_graph_breaking_the_port_graph_invariants_fails_its_candidate(tmp_path, domain):
-    assert main(["run", str(_spec(tmp_path, domain=domain)), "--out", str(tmp_path / "run")]) == 0
+    # every candidate fails, so the run exits 1 (a run with no successful network is a failure)
+    assert main(["run", str(_spec(tmp_path, domain=domain)), "--out", str(tmp_path / "run")]) == 1
     state = read_json(tmp_path / "run" / "checkpoint.json")
     trained = state["survivors"] + state["discarded"]
     assert len(trained) == 3
