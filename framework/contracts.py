@@ -124,7 +124,12 @@ class LibraryLearner(Protocol):
 
 
 class Task(Protocol):
-    """Provides the data every candidate is trained and scored on (kind ``"task"``)."""
+    """Provides the data every candidate is trained and scored on (kind ``"task"``).
+
+    Optional: an ``input_shape`` attribute (the shape of one input, known without
+    loading the data) lets ``framework validate`` build the model; without it the
+    model is first built after the data is loaded.
+    """
 
     def load(self, cache_dir: Path, seed: int) -> TaskData:
         """Generate (or read from ``cache_dir``) the data, deterministically in ``seed``."""
