@@ -112,7 +112,12 @@ class LibraryResult:
 
 
 class LibraryLearner(Protocol):
-    """Grows a grammar with inventions learned from good programs (kind ``"library_learner"``)."""
+    """Grows a grammar with inventions learned from good programs (kind ``"library_learner"``).
+
+    Optional: a ``check(program)`` method raising :class:`~framework.ProgramError` for a
+    program the learner refuses (``stitch``: one deeper than ``max_depth``); ``framework dsl
+    compress`` calls it per input line, so the refusal names the line.
+    """
 
     def compress(self, grammar: Grammar, programs: Sequence[Program]) -> LibraryResult:
         """Learn inventions from ``programs`` and rewrite them; meaning must not change."""
