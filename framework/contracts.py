@@ -238,7 +238,12 @@ class LibraryResult:
 
 
 class LibraryLearner(Protocol):
-    """Grows a grammar with inventions learned from good programs (kind ``"library_learner"``)."""
+    """Grows a grammar with inventions learned from good programs (kind ``"library_learner"``).
+
+    Optional: a ``check(program)`` method raising :class:`~framework.ProgramError` for a
+    program the learner refuses (``stitch``: one deeper than ``max_depth``); ``framework dsl
+    compress`` calls it per input line, so the refusal names the line.
+    """
 
     def compress(self, grammar: Grammar, programs: Sequence[Program]) -> LibraryResult:
         """Learn inventions from ``programs`` and rewrite them; meaning must not change."""
@@ -250,7 +255,12 @@ class LibraryLearner(Protocol):
 
 
 class Task(Protocol):
-    """Provides the data every candidate is trained and scored on (kind ``"task"``)."""
+    """Provides the data every candidate is trained and scored on (kind ``"task"``).
+
+    Optional: an ``input_shape`` attribute (the shape of one input, known without
+    loading the data) lets ``framework validate`` build the model; without it the
+    model is first built after the data is loaded.
+    """
 
     def load(self, cache_dir: Path, seed: int) -> TaskData:
         """Generate (or read from ``cache_dir``) the data, deterministically in ``seed``."""

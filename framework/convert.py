@@ -17,11 +17,12 @@ import difflib
 import json
 import math
 import re
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Mapping, get_args, get_origin
 
 import attrs
 import cattrs
 from attrs import field, frozen
+from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from framework.errors import UsageError
@@ -137,6 +138,20 @@ def _make_converter() -> cattrs.Converter:
 
         return structure
 
+    def is_array(cls: Any) -> bool:
+        return get_origin(cls) is tuple and len(get_args(cls)) == 2 and get_args(cls)[1] is Ellipsis
+
+    def array_structure(cls: Any) -> Any:
+        structure_items = homogenous_tuple_structure_factory(cls, converter)
+
+        def structure(data: Any, _type: Any) -> tuple[Any, ...]:
+            if not isinstance(data, list):  # a string is iterable too: one message, not one per letter
+                raise _StrictValueError(f"expected an array, got {_toml_repr(data)}")
+            return structure_items(data, _type)
+
+        return structure
+
+    converter.register_structure_hook_factory(is_array, array_structure)
     converter.register_structure_hook_factory(is_choice, choice_structure)
     converter.register_unstructure_hook_factory(is_choice, choice_unstructure)
     converter.register_structure_hook_factory(is_table, table_structure)

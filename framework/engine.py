@@ -40,18 +40,17 @@ from framework.contracts import Resumable
 from framework.dsl.grammar import Grammar
 from framework.errors import FrameworkError, PluginFault, UsageError
 from framework.events import GenerationEnd, RunEnd
-from framework.graph import PortGraph
 from framework.kill_points import kill_point
 from framework.network_trainer import NetworkTrainer, name_fault
 from framework.networks import Trained, networks_to_keep, prune_networks, save_trained
-from framework.plugins import Plugins, announce, build_plugin
+from framework.plugins import Plugins, announce
+from framework.preflight import check_model, preflight
 from framework.run_dir import RunDir, cache_dir, foreign_entries, grammar_name
 from framework.run_lock import locked
 from framework.run_state import Candidate, GenerationRecord, RunState, Scores, state_to_json
 from framework._registry import Registry
-from framework.spec import PluginChoice, Spec, plugin_choices, spec_to_toml
+from framework.spec import Spec, plugin_choices, spec_to_toml
 from framework.store import write_json_atomic, write_text_atomic
-from framework.transfer import open_start
 
 
 @frozen
@@ -103,7 +102,7 @@ def run(
         write_json_atomic(run_dir.data, report.data_balance(loop.data))
         state = loop.report_missing(state)  # a run killed after a checkpoint, before its reporters drew
         if not (run_dir.root / state.grammar).exists():  # a new run (or one killed before its first grammar)
-            loop.save_grammar(loop.initial_grammar(), state.grammar)
+            loop.save_grammar(loop.grammar0, state.grammar)
             if loop.start is not None:
                 write_json_atomic(run_dir.start, loop.start.record())
         state = loop.train_baseline(state)
@@ -210,23 +209,17 @@ class _Loop:
     """The plugins and data of one run, and the steps of a generation."""
 
     def __init__(self, spec: Spec, plugins: Plugins, run_dir: RunDir, spec_dir: Path, console: Console) -> None:
-        from framework.training import resolve_device
-
         self.spec, self.run_dir, self.spec_dir, self.console = spec, run_dir, spec_dir, console
         self.registry, self.hook = plugins.registry, plugins.hook
-        resolve_device(spec.run.device)  # a device this machine lacks stops the run here; workers resolve their own
-        self.domain = self._build(spec.domain)
-        self.synthesizers = [(c.plugin, self._build(c)) for c in spec.synthesizers]
-        self.selector = self._build(spec.population.selector)
-        self.executor = self._build(spec.executor)
-        self.learner = self._build(spec.library) if spec.library.enabled else None
-        self.start = open_start(spec)  # the run this one starts from ([start]), or None: checked here
-        task = self._build(spec.task)
+        parts = preflight(spec, plugins, spec_dir)  # the checks `framework validate` makes too
+        self.domain, self.synthesizers, self.selector = parts.domain, parts.synthesizers, parts.selector
+        self.executor, self.learner, self.initial = parts.executor, parts.learner, parts.initial
+        self.start, self.grammar0 = parts.start, parts.grammar  # [start]'s run, or None; the starting grammar
         with console.status(f"loading task {spec.task.plugin!r}"):
-            self.data = task.load(cache_dir(), spec.run.seed)
+            self.data = parts.task.load(cache_dir(), spec.run.seed)
         self.trainer = NetworkTrainer(spec, spec_dir, self.registry, self.data, console)
-        self.initial = self._initial_programs()
-        self.check_model()
+        if parts.input_shape != self.data.input_shape:  # not checked before the data was loaded
+            check_model(spec, plugins, self.data.input_shape)
         # the protocol lists requires_splits; selectors written before it may lack it
         for split in getattr(self.selector, "requires_splits", ()):
             if getattr(self.data, split).y.numel() == 0:
@@ -236,27 +229,6 @@ class _Loop:
                 )
 
     # -- set-up ---------------------------------------------------------------
-
-    def _build(self, choice: PluginChoice, *factory_args: Any) -> Any:
-        return build_plugin(self.registry, choice.kind, choice.plugin, choice.options, *factory_args)
-
-    def initial_grammar(self) -> Grammar:
-        if self.start is not None:
-            return self.start.grammar()
-        if self.spec.domain.grammar:
-            return Grammar.load(self.spec_dir / self.spec.domain.grammar)
-        return self.domain.grammar
-
-    def _initial_programs(self) -> list[Any]:
-        """``population.initial`` parsed in the starting grammar; a bad one stops the run here."""
-        grammar = self.initial_grammar()
-        programs = []
-        for i, text in enumerate(self.spec.population.initial):
-            try:
-                programs.append(grammar.parse(text))
-            except FrameworkError as exc:
-                raise UsageError(f"population.initial[{i}]: {exc}") from None
-        return programs
 
     def save_grammar(self, grammar: Grammar, name: str) -> None:
         grammar.save(self.run_dir.root / name)
@@ -374,27 +346,6 @@ class _Loop:
 
         self.executor.run(jobs, self.trainer, on_result)
         return state
-
-    def check_model(self) -> None:
-        """Build the baseline and one small G-SSNN once, so a model that cannot be built
-        (a missing optional dependency, a shape the encoder refuses) stops the run before any work."""
-        import torch
-
-        two_nodes = PortGraph(edges=((1, 0, 2, 0), (0, 0, 2, 1)), next_id=3, size=2)
-        x = self.data.train.x[:1]
-        try:
-            with torch.no_grad():
-                baseline = self.trainer.build_model(None).eval()(x)
-                if not isinstance(baseline, torch.Tensor) or tuple(baseline.shape) != (1, 1):
-                    raise PluginFault("encoder", f"output: shape {getattr(baseline, 'shape', baseline)}, "
-                                                 "expected (1, 1) (the baseline: [batch, 1 logit])")
-                self.trainer.build_model(two_nodes).eval()(x)
-        except PluginFault as exc:
-            raise UsageError(f"model: {name_fault(self.spec, exc)} (pre-flight on a two-node graph)") from None
-        except FrameworkError:
-            raise
-        except Exception as exc:
-            raise UsageError(f"model: the network cannot be built or run: {type(exc).__name__}: {exc}") from exc
 
     def _save_network(self, job: TrainJob, trained: Trained, grammar: str) -> None:
         save_trained(self.run_dir, self.spec, self.registry, self.data.input_shape, job.key, job.candidate,

@@ -46,7 +46,8 @@ def _compress(args: argparse.Namespace, out: TextIO | None = None, err: TextIO |
     # The learner first: a bad --option is reported before any program is read.
     learner = build_with_options("library_learner", args.learner, args.option)
     grammar = resolve_grammar(args)
-    programs = read_programs(grammar, args.programs, args.syntax)
+    # a learner's own limits (stitch's max_depth) are checked line by line, before any work
+    programs = read_programs(grammar, args.programs, args.syntax, getattr(learner, "check", None))
     result = learner.compress(grammar, programs)
 
     result.grammar.save(args.out)

@@ -94,8 +94,10 @@ def positioned(error: ProgramSyntaxError, name: str, lineno: int) -> str:
     return str(ProgramSyntaxError(error.reason, name, lineno, error.column, error.expected))
 
 
-def read_programs(grammar: Grammar, name: str, syntax: str = "sexp") -> list[Program]:
-    """The programs of file ``name`` (``-``: stdin), one per line, checked against ``grammar``.
+def read_programs(grammar: Grammar, name: str, syntax: str = "sexp",
+                  check: Callable[[Program], None] | None = None) -> list[Program]:
+    """The programs of file ``name`` (``-``: stdin), one per line, checked against ``grammar``
+    (and by ``check``, which raises :class:`ProgramError`: a consumer's own limits).
 
     A bad line raises :class:`UsageError` naming ``file:line:col``.
     """
@@ -111,6 +113,8 @@ def read_programs(grammar: Grammar, name: str, syntax: str = "sexp") -> list[Pro
         try:
             program = read(text, source)
             grammar.check(program)
+            if check is not None:
+                check(program)
         except ProgramSyntaxError as error:
             raise UsageError(positioned(error, source, lineno)) from None
         except ProgramError as error:

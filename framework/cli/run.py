@@ -20,16 +20,20 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--device", choices=("auto", "cpu", "cuda"), help="override run.device")
     run.set_defaults(handler=_run)
 
-    validate = commands.add_parser("validate", help="check a spec and the plugins it names; write nothing")
+    validate = commands.add_parser("validate", help="check a spec as run does before its first write; write nothing")
     validate.add_argument("spec", type=Path)
     validate.set_defaults(handler=_validate)
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from framework.preflight import preflight
     from framework.spec import load_spec
 
     spec, plugins = load_spec(args.spec)
-    stdout.print(f"{escape(str(args.spec))}: valid ({len(plugins.registry.all())} plugins available)")
+    parts = preflight(spec, plugins, args.spec.parent)
+    model = "" if parts.input_shape is not None else (
+        f"; the model is first built when the data is loaded (task {spec.task.plugin!r} declares no input_shape)")
+    stdout.print(escape(f"{args.spec}: valid ({len(plugins.registry.all())} plugins available{model})"))
     return 0
 
 

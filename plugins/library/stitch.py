@@ -23,15 +23,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from attrs import field, frozen
-from attrs.validators import ge, gt, instance_of
+from attrs.validators import ge, gt, instance_of, le
 
-from framework import FrameworkError, LibraryResult, Program, ProgramError, size
+from framework import FrameworkError, LibraryResult, Program, ProgramError, depth, size
 
 from .inventions import Abstraction, translate
 from .sexpr import to_sexpr
 
 if TYPE_CHECKING:
     from framework import Grammar
+
+
+#: The largest ``max_depth`` an option may set (the translation back recurses per level).
+MAX_DEPTH = 200
 
 
 @frozen
@@ -43,7 +47,10 @@ class StitchOptions:
     take. ``threads``: stitch's worker threads (1 keeps ties deterministic).
     ``structure_penalty``: DreamCoder's penalty per symbol of an invention's
     body (higher: fewer, more useful inventions). ``allow_single_task``: also
-    learn inventions that only one program uses.
+    learn inventions that only one program uses. ``max_depth``: deepest program
+    accepted (at most 200): stitch's work grows steeply with depth (two programs
+    3000 deep ran for minutes at 1.2 GB) and translating its inventions back
+    recurses once per level, so deeper input is refused at once.
     """
 
     iterations: int = field(default=3, validator=[instance_of(int), ge(1)])
@@ -51,6 +58,7 @@ class StitchOptions:
     threads: int = field(default=1, validator=[instance_of(int), ge(1)])
     structure_penalty: float = field(default=1.0, converter=float, validator=gt(0.0))
     allow_single_task: bool = field(default=False, validator=instance_of(bool))
+    max_depth: int = field(default=100, validator=[instance_of(int), ge(1), le(MAX_DEPTH)])
 
 
 class StitchLearner:
@@ -66,6 +74,11 @@ class StitchLearner:
         belong to ``grammar`` and when stitch-core fails.
         """
         programs = tuple(programs)
+        for index, program in enumerate(programs):
+            try:
+                self.check(program)
+            except ProgramError as exc:
+                raise ProgramError(f"program {index}: {exc}") from None
         if not programs:
             return LibraryResult(grammar, programs, (), 1.0)
         abstractions, rewritten = self._run(_stitch_texts(grammar, programs))
@@ -75,6 +88,13 @@ class StitchLearner:
         new_grammar = grammar.with_inventions(inventions) if inventions else grammar
         ratio = sum(map(stitch_cost, programs)) / sum(map(stitch_cost, new_programs))
         return LibraryResult(new_grammar, new_programs, inventions, ratio)
+
+    def check(self, program: Program) -> None:
+        """Refuse a program deeper than ``max_depth``, before any work (see :class:`StitchOptions`)."""
+        levels = depth(program)
+        if levels > self.options.max_depth:
+            raise ProgramError(f"{levels} levels deep, deeper than the stitch learner's max_depth "
+                               f"{self.options.max_depth} (option max_depth, at most {MAX_DEPTH})")
 
     def _run(self, texts: list[str]) -> tuple[list[Abstraction], list[str]]:
         import stitch_core

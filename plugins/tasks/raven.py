@@ -214,6 +214,11 @@ class RavenTask:
         self.options = options
         self.settings = generation_settings(options)
 
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Known without generating the puzzles, so ``framework validate`` can build the model."""
+        return (1, self.options.image_size, self.options.image_size)
+
     def load(self, cache_dir: Path, seed: int, *, progress: Progress | None = None) -> TaskData:
         """The task's data for ``seed``; ``progress(done, total)`` replaces the default progress lines."""
         counts = {"train": self.options.train, "select": self.options.select, "eval": self.options.eval}
@@ -225,7 +230,7 @@ class RavenTask:
             train=splits["train"],
             select=splits["select"],
             eval=splits["eval"],
-            input_shape=(1, size, size),
+            input_shape=self.input_shape,
             description=(
                 f"raven: {size}x{size} Raven matrices from raven-gen; target "
                 f"{self.options.target!r}: {TARGETS[self.options.target].description}"

@@ -102,6 +102,11 @@ class SyntheticTask:
     def __init__(self, options: SyntheticOptions = SyntheticOptions()) -> None:
         self.options = options
 
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Known without generating the data, so ``framework validate`` can build the model."""
+        return (1, self.options.side, self.options.side)
+
     def load(self, cache_dir: Path, seed: int) -> TaskData:
         counts = {"train": self.options.train, "select": self.options.select, "eval": self.options.eval}
         splits = {split: make_split(self.options, seed, split, counts[split]) for split in SPLITS}
@@ -110,6 +115,6 @@ class SyntheticTask:
             train=splits["train"],
             select=splits["select"],
             eval=splits["eval"],
-            input_shape=(1, side, side),
+            input_shape=self.input_shape,
             description=f"synthetic: {side}x{side} noisy images, label from the mark's {self.options.pattern}",
         )

@@ -123,8 +123,9 @@ def test_a_lazy_factory_imports_its_module_on_the_first_call_only(tmp_path, monk
         LazyFactory("lazy_target_xyz.build")
 
 
-def test_listing_plugins_and_validating_a_spec_do_not_import_torch():
-    """Options live in torch-free modules and torch code is built lazily: both commands stay cheap."""
+def test_listing_plugins_and_loading_a_spec_do_not_import_torch():
+    """Options live in torch-free modules and torch code is built lazily: both stay cheap.
+    (``framework validate`` builds the model, as ``run`` does before its first write, so it needs torch.)"""
     script = textwrap.dedent(
         """
         import sys
@@ -136,7 +137,6 @@ def test_listing_plugins_and_validating_a_spec_do_not_import_torch():
         spec, plugins = load_spec("examples/paper.toml")
         assert len(plugins.registry.all()) == len(registry.all()) > 0
         assert main(["plugins", "--json"]) == 0
-        assert main(["validate", "examples/paper.toml"]) == 0
         heavy = sorted(m for m in ("torch", "dgl", "stitch_core", "matplotlib") if m in sys.modules)
         print("imported:", heavy)
         """

@@ -98,3 +98,33 @@ def test_option_errors_read_as_in_a_spec(tmp_path, programs_file, capsys):
     assert cli.main([*argv, "--learner", "nope"]) == 2
     assert "unknown library_learner plugin 'nope'; available: stitch" in capsys.readouterr().err
     assert not out.exists()
+
+
+def _deep(levels: int) -> str:
+    return "(push " + "(add " * levels + "identity" + ")" * (levels + 1)
+
+
+def test_deep_programs_are_refused_at_once_naming_the_line_and_the_limit(tmp_path, programs_file, capsys):
+    """Issue 12 item 9: two 3000-deep programs ran stitch for minutes; 1000 deep raised RecursionError."""
+    deep = tmp_path / "deep.txt"
+    deep.write_text(PROGRAMS[0] + "\n" + _deep(3000) + "\n" + _deep(3000) + "\n")
+    out = tmp_path / "g.lark"
+    assert cli.main(["dsl", "compress", "--domain", "graph", "--out", str(out), str(deep)]) == 2
+    err = capsys.readouterr().err
+    assert f"{deep}:2: 3002 levels deep, deeper than the stitch learner's max_depth 100" in err
+    assert "Traceback" not in err and not out.exists()
+    assert cli.main(["dsl", "compress", "--domain", "graph", "--out", str(out), "--option", "max_depth=5000",
+                     str(deep)]) == 2
+    assert "max_depth" in capsys.readouterr().err and not out.exists()
+
+
+def test_the_engine_s_library_step_skips_deep_programs_with_a_reason():
+    from framework.run_state import Candidate
+    from framework.spec import LibraryChoice
+    from framework.steps import learn
+    from framework_plugins.library import StitchLearner
+
+    survivor = Candidate("c0", _deep(1000), PortGraph(edges=(), next_id=1, size=0), 1002, 0, "test")
+    learned = learn(GRAPH, [survivor], StitchLearner(), LibraryChoice(reweight=False), None)
+    assert learned.library_error.startswith("program 0: 1002 levels deep"), learned.library_error
+    assert learned.grammar is GRAPH
