@@ -1,6 +1,5 @@
 """Every plugin of the package against its kind's contract suite (framework.testing)."""
 
-from framework import Population, Scored
 from framework.testing import check_backbone, check_domain, check_injector, check_synthesizer
 
 from framework_shapes import GinSumOptions, HillClimb, HillClimbOptions, RandomWalkOptions, ShapesDomain, ShapesOptions
@@ -22,10 +21,9 @@ def test_hill_climb_from_scratch():
 
 
 def test_hill_climb_from_a_scored_population():
+    # the suite hands these to propose() as a Population, best first: ids m0, m1, ... and scores 0, -1, ...
     members = [DOMAIN.grammar.parse(text) for text in ("join(ring(3), dot)", "star(succ(2))", "path(2)")]
-    population = Population([Scored(program, f"g0-{i}", score) for i, (program, score)
-                             in enumerate(zip(members, (0.9, 0.5, None)))])
-    check_synthesizer(HillClimb, HillClimbOptions(batch_size=4), DOMAIN.grammar, population=population)
+    check_synthesizer(HillClimb, HillClimbOptions(batch_size=4), DOMAIN.grammar, population=members)
 
 
 def test_random_walk_injector():

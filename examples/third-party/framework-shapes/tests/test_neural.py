@@ -37,3 +37,13 @@ def test_the_readout_is_the_sum_of_the_node_states():
     states = backbone(x, graph.edge_index)
     assert torch.allclose(backbone.pooled(x, graph.edge_index), states.sum(dim=1))
     assert not torch.allclose(states.sum(dim=1), states.mean(dim=1))
+
+
+def test_a_gin_layer_is_an_mlp_of_the_node_plus_the_sum_over_its_messages():
+    graph = GraphIndex.from_port_graph(build_port_graph(3, [(0, 1), (1, 2), (0, 1)]))  # a parallel edge counts twice
+    layer = gin.GINLayer(4, train_eps=True)
+    with torch.no_grad():
+        layer.eps.fill_(0.5)
+    x = torch.randn(2, 3, 4)
+    adjacency = torch.tensor([[0.0, 2.0, 0.0], [2.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    assert torch.allclose(layer(x, graph.edge_index), layer.mlp(1.5 * x + adjacency @ x), atol=1e-6)
