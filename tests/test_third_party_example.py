@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from attrs import frozen
 
+from framework.testing.pytest_plugin import TINY, merged
+from framework.toml_writer import dumps
+
 PACKAGE = Path(__file__).resolve().parents[1] / "examples" / "third-party" / "framework-shapes"
 PLUGINS = {("domain", "shapes"), ("synthesizer", "hill-climb"), ("injector", "random-walk"), ("backbone", "gin-sum")}
 
@@ -77,70 +80,27 @@ def test_its_spec_runs_end_to_end_and_records_the_package(installed, tmp_path):
     assert climbed and all(member["parent"] for member in climbed)
 
 
-RAISING = """
-[plugins]
-paths = ["{fixture}"]
-
-[run]
-name = "raising"
-device = "cpu"
-
-[domain]
-plugin = "{domain}"
-
-[task]
-plugin = "synthetic"
-side = 8
-train = 16
-select = 8
-eval = 8
-
-[[synthesizers]]
-plugin = "enumerative"
-max_size = 8
-
-[library]
-enabled = false
-
-[model]
-dim = 8
-encoder = {{plugin = "mlp", hidden = [8]}}
-backbone = {{plugin = "gine", depth = 1}}
-
-[training]
-epochs = 1
-
-[population]
-size = 2
-keep = 1
-
-[baseline]
-runs = 1
-"""
-
 
 def run_raising_domain(tmp_path, domain):
+    """`framework run` of the test kit's tiny spec with a domain from tests/fixtures/plugins/raising_domains.py."""
     fixture = Path(__file__).resolve().parent / "fixtures" / "plugins" / "raising_domains.py"
     spec = tmp_path / f"{domain}.toml"
-    spec.write_text(RAISING.format(fixture=fixture, domain=domain))
+    spec.write_text(dumps(merged(TINY, {"plugins": {"paths": [str(fixture)]}, "domain": {"plugin": domain}})))
     done = subprocess.run([sys.executable, "-m", "framework.cli", "run", str(spec), "--out", str(tmp_path / "run")],
                           capture_output=True, text=True, cwd=tmp_path)
     return done.stdout + done.stderr
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="an exception from a domain's to_graph ends the run with a traceback "
-                   "(framework/steps.py after_exploration calls domain.to_graph unguarded)")
-def test_a_domain_whose_to_graph_raises_fails_its_candidates_with_a_message(tmp_path):
-    output = run_raising_domain(tmp_path, "crowded-ports")
+@pytest.mark.parametrize(("domain", "named"), [
+    pytest.param("crowded-ports", "no port below max_conn=2", marks=pytest.mark.xfail(strict=True, reason=(
+        "an exception from a domain's to_graph ends the run with a traceback (framework/steps.py "
+        "after_exploration calls domain.to_graph unguarded)"))),
+    pytest.param("raising-evaluate", "KeyError", marks=pytest.mark.xfail(strict=True, reason=(
+        "an exception from a domain's evaluate ends the run with a traceback (framework/explore.py "
+        "consider calls domain.evaluate unguarded)"))),
+])
+def test_a_domain_that_raises_is_named_without_a_traceback(tmp_path, domain, named):
+    output = run_raising_domain(tmp_path, domain)
     assert "Traceback" not in output
-    assert "domain 'crowded-ports'" in output and "no port below max_conn=2" in output
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="an exception from a domain's evaluate ends the run with a traceback "
-                   "(framework/explore.py consider calls domain.evaluate unguarded)")
-def test_a_domain_whose_evaluate_raises_is_named_without_a_traceback(tmp_path):
-    output = run_raising_domain(tmp_path, "raising-evaluate")
-    assert "Traceback" not in output
-    assert "domain 'raising-evaluate'" in output and "KeyError" in output
+    assert f"domain '{domain}'" in output and named in output
