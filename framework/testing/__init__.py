@@ -14,7 +14,10 @@
 * One contract suite per plugin kind, ``check_<kind>(factory, options, ...)``
   (:mod:`framework.testing.suites`; the neural ones, in
   :mod:`framework.testing.neural`, import torch on first use), failing with a
-  :class:`ContractError` that says what to fix.
+  :class:`ContractError` that says what to fix. They are loaded on first
+  use, so ``help(framework.testing)`` does not list them: ``__all__`` names
+  them, ``help(framework.testing.suites)`` and ``help(framework.testing.neural)``
+  document each.
 * The ``run_spec`` pytest fixture (:mod:`framework.testing.pytest_plugin`,
   registered with pytest through the ``pytest11`` entry point) runs a tiny
   spec in ``tmp_path``.

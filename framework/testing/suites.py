@@ -92,6 +92,14 @@ def check_synthesizer(factory: Callable[..., Any], options: Any, grammar: Gramma
     :class:`~framework.Proposal` values naming a parent), at most ``budget`` in all, the same under the
     same seed; a :class:`Resumable` one continues identically after ``state()``/``restore()``.
     A :class:`~framework.contracts.UsesDomain` synthesizer is attached to ``domain`` first.
+
+    ``population`` is programs, best first: ``propose`` receives them as a
+    :class:`~framework.Population` whose members have ids ``m0, m1, ...`` and
+    scores ``0, -1, -2, ...``. The ids and scores of a ``Population`` passed in
+    are replaced the same way, and a :class:`~framework.Proposal`'s ``parent``
+    is not checked against the members (the engine checks it): test a
+    synthesizer's use of real scores, missing (``None``) scores and parents in
+    a test of your own.
     """
 
     def build() -> Any:
