@@ -99,7 +99,7 @@ class ProcessExecutor:
                     except BrokenProcessPool as exc:
                         lost[futures[future]] = f"worker process died: {exc}"
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_now(pool)
             self._workers = None
             raise
         if lost:  # a broken pool takes no more work
@@ -114,6 +114,16 @@ class ProcessExecutor:
             self._workers = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
                                                 initializer=_share_cores, initargs=(threads,))
         return self._workers
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool and the jobs in flight: ``shutdown(wait=False)`` alone leaves the running
+    jobs to finish, and the interpreter's exit waits for them, so an interrupted driver would
+    hang for as long as its longest training (Python 3.14 adds ``terminate_workers``)."""
+    workers = list((pool._processes or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
 
 
 def _share_cores(threads: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 from attrs import frozen
@@ -26,3 +27,16 @@ class DiesOnce:
 
     def lost(self, job: str, reason: str) -> str:
         return f"lost {job}: {reason}"
+
+
+@frozen
+class Sleeps:
+    """``train`` that marks its job and then sleeps: a job still in flight when the
+    driver is interrupted."""
+
+    marker_dir: str
+
+    def __call__(self, job: str) -> str:
+        (Path(self.marker_dir) / job).touch()
+        time.sleep(600)
+        return f"result {job}"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
-from job_doubles import DiesOnce
+from job_doubles import DiesOnce, Sleeps
 
 from framework import UsageError
 from framework.plugins import build_registry
@@ -34,6 +37,27 @@ def test_process_pool_survives_a_killed_worker_and_marks_a_job_that_always_dies(
     assert [job for job, _ in seen] == list("abc")
     assert seen[:2] == [("a", "result a"), ("b", "result b")]
     assert seen[2][1].startswith("lost c: worker process died") and "gave up after 2 attempts" in seen[2][1]
+
+
+def test_an_interrupted_driver_stops_its_workers_and_exits(tmp_path):
+    # SIGINT to the driver alone (as a scheduler sends it; a terminal's Ctrl-C reaches the
+    # workers too): the jobs in flight must stop with it, not hold its exit
+    driver = subprocess.Popen([sys.executable, "-c", (
+        "import sys; sys.path.insert(0, sys.argv[2]); from job_doubles import Sleeps; "
+        "from framework.plugins import build_registry, build_plugin; "
+        "pool = build_plugin(build_registry(), 'executor', 'process', {'workers': 2}); "
+        "pool.run(list('abc'), Sleeps(sys.argv[1]), lambda job, result: None)"),
+        str(tmp_path), str(Path(__file__).parents[2])], stderr=subprocess.PIPE, text=True)
+    try:
+        while not ((tmp_path / "a").exists() and (tmp_path / "b").exists()):
+            assert driver.poll() is None, driver.stderr.read()
+            time.sleep(0.1)
+        driver.send_signal(signal.SIGINT)
+        _, stderr = driver.communicate(timeout=120)  # the jobs sleep 600 s: a hang fails here
+    finally:
+        driver.kill()
+    assert driver.returncode != 0 and "KeyboardInterrupt" in stderr
+    assert not (tmp_path / "c").exists()  # the queued job never started
 
 
 def test_ray_is_registered_without_importing_it():
