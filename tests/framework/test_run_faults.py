@@ -72,6 +72,63 @@ def test_a_kill_at_a_named_point_resumes_to_every_artifact_of_a_straight_run(tmp
         assert _tensorboard_values(out) == _tensorboard_values(straight)
 
 
+def _files(run_dir: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of a run with its modification time: what "nothing rewritten" compares (not the
+    lock file, which a killed run leaves behind and the next process takes over)."""
+    return {str(p.relative_to(run_dir)): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(run_dir.rglob("*")) if p.is_file() and p.name != ".lock"}
+
+
+def test_the_same_command_again_reprints_a_finished_runs_summary_and_rewrites_nothing(tmp_path, straight):
+    before = _files(straight)
+    again = _run(_spec(tmp_path), straight)
+    assert again.returncode == 0, again.stderr
+    assert (f"{straight}: already done with this spec (finished after 2 generations; 8 networks already "
+            "trained (2 baseline, 6 candidates)); nothing was run or rewritten") in again.stderr
+    assert "accuracy on the eval split" in again.stderr and "baseline (encoder alone)" in again.stderr
+    assert "baseline: training" not in again.stderr and "Traceback" not in again.stderr
+    assert _files(straight) == before
+    renamed = _spec(tmp_path)  # a key that cannot change results: the same run, with a note
+    renamed.write_text(renamed.read_text().replace('name = "tiny"', 'name = "renamed"'))
+    again = _run(renamed, straight)
+    assert again.returncode == 0, again.stderr
+    assert "note: run.name differs from the run's spec" in again.stderr and "already done" in again.stderr
+    assert _files(straight) == before
+
+
+def test_the_same_command_again_on_another_spec_names_the_changed_keys(tmp_path, straight):
+    before = _files(straight)
+    spec = _spec(tmp_path, seed=3)
+    spec.write_text(spec.read_text().replace("epochs = 2", "epochs = 3"))
+    again = _run(spec, straight)
+    assert again.returncode == 2
+    assert f"{straight} holds a run of another spec (it differs in run.seed, training.epochs)" in again.stderr
+    assert "--out DIR, or another run.name in the spec" in again.stderr and "Traceback" not in again.stderr
+    assert _files(straight) == before
+
+
+def test_the_same_command_again_on_an_unfinished_run_says_to_resume_and_respects_the_lock(tmp_path):
+    spec, out = _spec(tmp_path), tmp_path / "run"
+    assert _run(spec, out, kill_at="trained:baseline-0").returncode == -signal.SIGKILL
+    before = _files(out)
+    again = _run(spec, out)
+    assert again.returncode == 2
+    assert (f"{out} holds an unfinished run of this spec (generation 0, phase explore; 1 network already "
+            "trained (1 baseline, 0 candidates)); continue it by adding --resume") in again.stderr
+    assert _files(out) == before
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import time; from framework.run_dir import RunDir; from framework.run_lock import locked\n"
+        f"with locked(RunDir({str(out)!r})):\n    print('held', flush=True); time.sleep(600)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        again = _run(spec, out)
+        assert again.returncode == 2 and f"in use by another framework process (pid {holder.pid})" in again.stderr
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+
+
 def test_resume_says_where_it_continues_and_allows_result_neutral_keys(tmp_path, straight, capsys):
     spec = _spec(tmp_path)
     spec.write_text(spec.read_text().replace('name = "tiny"', 'name = "renamed"'))
