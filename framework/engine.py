@@ -247,7 +247,7 @@ class _Loop:
         self.domain, self.synthesizers, self.selector = parts.domain, parts.synthesizers, parts.selector
         self.executor, self.learner, self.initial = parts.executor, parts.learner, parts.initial
         self.start, self.grammar0 = parts.start, parts.grammar  # [start]'s run, or None; the starting grammar
-        with console.status(f"loading task {spec.task.plugin!r}"):
+        with console.status(escape(f"loading task {spec.task.plugin!r}")):
             self.data = parts.task.load(cache_dir(), spec.run.seed)
         self.trainer = NetworkTrainer(spec, spec_dir, self.registry, self.data, console)
         if parts.input_shape != self.data.input_shape:  # not checked before the data was loaded
@@ -331,7 +331,8 @@ class _Loop:
             f"{len(result.replacements)} members replaced by smaller programs"
         )
         for name, reason in result.stats.stopped.items():
-            self.console.print(f"  [yellow]synthesizer {name!r} stopped for this generation[/]: {escape(reason)}")
+            self.console.print(f"  [yellow]synthesizer {escape(repr(name))} stopped for this generation[/]: "
+                               f"{escape(reason)}")
         if not result.found and not result.replacements:
             self.console.print(f"  [yellow]no new programs[/]: {escape(steps.why_nothing(explored.exploration, want))}")
         record = GenerationRecord(g, state.grammar, (), (), explored=explored.exploration)
@@ -397,7 +398,7 @@ class _Loop:
         else:
             select = f" select {scores.select_accuracy:.3f}" if scores.select_accuracy is not None else ""
             detail = f"train {scores.train_accuracy:.3f}{select} eval {scores.eval_accuracy:.3f}"
-        self.console.print(f"  {job.key} ({done}/{total}): {detail}")
+        self.console.print(f"  {escape(job.key)} ({done}/{total}): {detail}")
 
     # -- 3. select, 4. learn, 5. persist ------------------------------------
 
@@ -423,7 +424,7 @@ class _Loop:
                 self.console.print(f"[yellow]library learning skipped[/]: {escape(learned.library_error)}")
             elif self.learner is not None:
                 self.console.print(f"  library: {len(learned.inventions)} inventions "
-                                   f"{', '.join(learned.inventions)} (ratio {learned.compression_ratio:.2f})")
+                                   f"{escape(', '.join(learned.inventions))} (ratio {learned.compression_ratio:.2f})")
             survivors = learned.survivors
             record = evolve(record, inventions=learned.inventions, compression_ratio=learned.compression_ratio,
                             library_error=learned.library_error)
