@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from framework.cli import main
+from tiny_runs import SMALLEST, changed, write_spec
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "framework.cli"]
@@ -48,58 +49,18 @@ def test_a_bracketed_path_is_printed_as_written_when_valid(tmp_path, capsys):
     assert f"{spec}: valid" in capsys.readouterr().out
 
 
-BRACKETED_RUN = """
-[run]
-name = "exp[v2][/x]"
-device = "cpu"
-
-[domain]
-plugin = "graph"
-equivalence = "ported"
-
-[task]
-plugin = "synthetic"
-side = 8
-train = 16
-select = 16
-eval = 16
-
-[[synthesizers]]
-plugin = "text[/x]"
-
-[[synthesizers]]
-plugin = "raises[/x]"
-
-[[synthesizers]]
-plugin = "enumerative"
-max_size = 12
-
-[model]
-dim = 8
-encoder = {{plugin = "mlp", hidden = [8]}}
-injector = {{plugin = "picky[/x]"}}
-
-[training]
-epochs = 1
-batch_size = 8
-
-[population]
-size = 4
-keep = 2
-explore_budget = 5000
-
-[baseline]
-runs = 1
-
-[plugins]
-paths = [{fixture}]
-"""
+#: The smallest tiny run with the bracketed plugins: a run name, plugin names, a failing
+#: plugin's message and a program, all holding markup.
+BRACKETED_RUN = changed(SMALLEST, {
+    "run.name": "exp[v2][/x]", "task.eval": 16, "model.injector": {"plugin": "picky[/x]"},
+    "synthesizers": [{"plugin": "text[/x]"}, {"plugin": "raises[/x]"}, {"plugin": "enumerative", "max_size": 12}],
+    "plugins.paths": [str(REPO / "tests" / "fixtures" / "plugins" / "bracketed.py")],
+})
 
 
 def test_a_run_prints_bracketed_names_messages_and_programs_as_written(tmp_path):
     # a run name, plugin names, a failing plugin's message and a program, all holding markup
-    fixture = REPO / "tests" / "fixtures" / "plugins" / "bracketed.py"
-    (tmp_path / "spec.toml").write_text(BRACKETED_RUN.format(fixture=f'"{fixture}"'), encoding="utf-8")
+    write_spec(tmp_path, base=BRACKETED_RUN)
     env = {**os.environ, "FRAMEWORK_CACHE": str(tmp_path / "cache")}
     done = subprocess.run([*CLI, "run", "spec.toml"], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=600)
