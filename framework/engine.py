@@ -91,7 +91,9 @@ def run(
     resume: bool = False,
     console: Console | None = None,
 ) -> RunState:
-    """Run (or resume) the loop ``spec`` describes in ``run_dir``; return the final state."""
+    """Run (or resume) the loop ``spec`` describes in ``run_dir``; return the final state.
+    Without ``resume``, a directory already holding a finished run of ``spec`` is left as it
+    is (its summary reprinted); one holding an unfinished run or another spec's is refused."""
     run_dir = RunDir(run_dir) if not isinstance(run_dir, RunDir) else run_dir
     console = console or Console(stderr=True)
     spec_hash = hashlib.sha256(spec_to_toml(spec).encode()).hexdigest()
