@@ -8,6 +8,7 @@ search, exploration) are importable from their modules.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from framework._lazy import lazy_names
 from framework._registry import KINDS, LazyFactory, NoOptions, PluginError, PluginInfo, UnknownPluginError
 from framework.contracts import *  # noqa: F403 -- every protocol and factory alias is public
 from framework.contracts import __all__ as _CONTRACTS
@@ -60,14 +61,7 @@ _LAZY = {
     "load_network": "framework.loading",
 }
 
-
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'framework' has no attribute {name!r}")
-    from importlib import import_module
-
-    return getattr(import_module(module), name)
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = [

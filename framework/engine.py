@@ -91,11 +91,26 @@ def run(
     resume: bool = False,
     console: Console | None = None,
 ) -> RunState:
-    """Run (or resume) the loop ``spec`` describes in ``run_dir``; return the final state."""
+    """Run (or resume) the loop ``spec`` describes in ``run_dir``; return the final state.
+    Without ``resume``, a directory already holding a finished run of ``spec`` is left as it
+    is (its summary reprinted); one holding an unfinished run or another spec's is refused."""
     run_dir = RunDir(run_dir) if not isinstance(run_dir, RunDir) else run_dir
     console = console or Console(stderr=True)
     spec_hash = hashlib.sha256(spec_to_toml(spec).encode()).hexdigest()
     _check_run_dir(run_dir, resume)
+    if not resume and run_dir.checkpoint.exists():  # the same command again: nothing to do, or --resume
+        with locked(run_dir):
+            state = _already_done(run_dir, spec, spec_hash, console)
+    else:
+        state = _run_loop(spec, plugins, run_dir, spec_dir, spec_hash, resume, console)
+    if not report.any_candidate_trained(state):
+        raise FrameworkError(f"no candidate network trained successfully; each failure's reason is in "
+                             f"{run_dir.metrics}")
+    return state
+
+
+def _run_loop(spec: Spec, plugins: Plugins, run_dir: RunDir, spec_dir: Path, spec_hash: str, resume: bool,
+              console: Console) -> RunState:
     loop = _Loop(spec, plugins, run_dir, spec_dir, console)  # bad input fails here, before any write
     with locked(run_dir):  # one process at a time; released however this one ends
         state = _open_run_dir(run_dir, spec, spec_hash, resume, plugins.registry, console)
@@ -115,9 +130,6 @@ def run(
         summary = report.write_summary(run_dir, state)
         report.print_summary(console, summary)
         announce(plugins.hook.on_run_end, loop.warn, event=RunEnd(run_dir, state, summary))
-    if not report.any_candidate_trained(state):
-        raise FrameworkError(f"no candidate network trained successfully; each failure's reason is in "
-                             f"{run_dir.metrics}")
     return state
 
 
@@ -146,10 +158,35 @@ def _check_run_dir(run_dir: RunDir, resume: bool) -> None:
                          "choose a new or empty directory with --out")
 
 
+def _already_done(run_dir: RunDir, spec: Spec, spec_hash: str, console: Console) -> RunState:
+    """A new run asked for where one exists (the same command run again): a finished run of
+    the same spec reprints its summary and writes nothing; an unfinished one is continued only
+    with ``--resume``; a run of another spec is refused, naming the keys that differ."""
+    state = report.read_checkpoint(run_dir)
+    notes: list[str] = []
+    if state.spec_hash != spec_hash:
+        refused, allowed = (resume_checks.spec_changes(run_dir, spec) if run_dir.spec.is_file()
+                            else (["(its spec.toml is missing)"], []))
+        if refused or not allowed:
+            raise UsageError(
+                f"{run_dir.root} holds a run of another spec (it differs in {', '.join(refused) or 'its hash'}); "
+                "run this spec in another directory (--out DIR, or another run.name in the spec), "
+                f"or delete {run_dir.root} to replace that run")
+        notes = [f"{key} differs from the run's spec (it cannot change results)" for key in allowed]
+    if state.phase != "done" or not run_dir.summary_json.is_file():
+        raise UsageError(f"{run_dir.root} holds an unfinished run of this spec ({resume_checks.where(state)}); "
+                         "continue it by adding --resume to the command")
+    for note in notes:
+        console.print(f"note: {escape(note)}")
+    console.print(f"{escape(str(run_dir))}: already done with this spec ({resume_checks.where(state)}); "
+                  "nothing was run or rewritten. Its summary:")
+    report.print_summary(console, report.read_json(run_dir.summary_json))
+    return state
+
+
 def _open_run_dir(
     run_dir: RunDir, spec: Spec, spec_hash: str, resume: bool, registry: Registry, console: Console
 ) -> RunState:
-    checkpoint = run_dir.checkpoint
     plugins = plugin_versions(registry)
     if resume:
         state = report.read_checkpoint(run_dir)
@@ -161,9 +198,6 @@ def _open_run_dir(
                           markup=False, highlight=False)
         console.print(f"resuming {escape(str(run_dir))}: {resume_checks.where(state)}")
         return state
-    if checkpoint.exists():
-        raise UsageError(f"{run_dir.root} already holds a run; pass --resume to continue it, "
-                         "or choose another --out")
     write_text_atomic(run_dir.spec, spec_to_toml(spec))
     write_json_atomic(run_dir.run_json, {"spec_hash": spec_hash, "versions": _versions(), "plugins": plugins})
     state = RunState(spec_hash=spec_hash)
@@ -215,7 +249,7 @@ class _Loop:
         self.domain, self.synthesizers, self.selector = parts.domain, parts.synthesizers, parts.selector
         self.executor, self.learner, self.initial = parts.executor, parts.learner, parts.initial
         self.start, self.grammar0 = parts.start, parts.grammar  # [start]'s run, or None; the starting grammar
-        with console.status(f"loading task {spec.task.plugin!r}"):
+        with console.status(escape(f"loading task {spec.task.plugin!r}")):
             self.data = parts.task.load(cache_dir(), spec.run.seed)
         self.trainer = NetworkTrainer(spec, spec_dir, self.registry, self.data, console)
         if parts.input_shape != self.data.input_shape:  # not checked before the data was loaded
@@ -299,7 +333,8 @@ class _Loop:
             f"{len(result.replacements)} members replaced by smaller programs"
         )
         for name, reason in result.stats.stopped.items():
-            self.console.print(f"  [yellow]synthesizer {name!r} stopped for this generation[/]: {escape(reason)}")
+            self.console.print(f"  [yellow]synthesizer {escape(repr(name))} stopped for this generation[/]: "
+                               f"{escape(reason)}")
         if not result.found and not result.replacements:
             self.console.print(f"  [yellow]no new programs[/]: {escape(steps.why_nothing(explored.exploration, want))}")
         record = GenerationRecord(g, state.grammar, (), (), explored=explored.exploration)
@@ -365,7 +400,7 @@ class _Loop:
         else:
             select = f" select {scores.select_accuracy:.3f}" if scores.select_accuracy is not None else ""
             detail = f"train {scores.train_accuracy:.3f}{select} eval {scores.eval_accuracy:.3f}"
-        self.console.print(f"  {job.key} ({done}/{total}): {detail}")
+        self.console.print(f"  {escape(job.key)} ({done}/{total}): {detail}")
 
     # -- 3. select, 4. learn, 5. persist ------------------------------------
 
@@ -391,7 +426,7 @@ class _Loop:
                 self.console.print(f"[yellow]library learning skipped[/]: {escape(learned.library_error)}")
             elif self.learner is not None:
                 self.console.print(f"  library: {len(learned.inventions)} inventions "
-                                   f"{', '.join(learned.inventions)} (ratio {learned.compression_ratio:.2f})")
+                                   f"{escape(', '.join(learned.inventions))} (ratio {learned.compression_ratio:.2f})")
             survivors = learned.survivors
             record = evolve(record, inventions=learned.inventions, compression_ratio=learned.compression_ratio,
                             library_error=learned.library_error)

@@ -4,7 +4,9 @@
 ``population.initial`` programs, opens the run ``[start]`` names, resolves ``run.device`` and, when the task
 declares its input shape (an optional ``input_shape`` attribute), builds the
 baseline and one small G-SSNN on a zero input of that shape. It collects every
-problem and raises them together, so one ``validate`` lists them all. No task
+problem and raises them together, so one ``validate`` lists them all;
+:func:`load_checked_spec` adds them to a spec's own problems, checking every part
+the spec's problems do not touch. No task
 data is loaded: the one check that needs it (a selector's required split being
 non-empty) stays in the engine.
 """
@@ -20,7 +22,7 @@ from framework.dsl.grammar import Grammar
 from framework.errors import FrameworkError, PluginFault, UsageError
 from framework.graph import PortGraph
 from framework.plugins import Plugins, build_plugin
-from framework.spec import PluginChoice, Spec
+from framework.spec import PluginChoice, Spec, SpecError, check_spec_file, overlaps
 from framework.transfer import open_start
 
 T = TypeVar("T")
@@ -46,44 +48,74 @@ class Parts:
 
 def preflight(spec: Spec, plugins: Plugins, spec_dir: Path) -> Parts:
     """Build and check everything ``run`` needs before writing; one UsageError lists every problem."""
+    parts, problems = _checked_parts(spec, plugins, spec_dir, frozenset())
+    if problems:
+        raise UsageError("\n".join(problems))
+    assert parts is not None
+    return parts
+
+
+def load_checked_spec(path: Path) -> tuple[Spec, Plugins]:
+    """:func:`framework.spec.load_spec`, but a spec with problems is refused together with
+    the pre-flight problems of its valid parts (a broken grammar file beside a bad
+    ``training.epochs``), so one ``validate`` or refused ``run`` lists them all."""
+    checked = check_spec_file(path)
+    if checked.problems:
+        found = list(checked.problems)
+        if checked.spec is not None and checked.plugins is not None:
+            found += _checked_parts(checked.spec, checked.plugins, path.parent, checked.invalid)[1]
+        raise SpecError(str(path), found) from checked.cause
+    assert checked.spec is not None and checked.plugins is not None
+    return checked.spec, checked.plugins
+
+
+def _checked_parts(spec: Spec, plugins: Plugins, spec_dir: Path,
+                   invalid: frozenset[str]) -> tuple[Parts | None, list[str]]:
+    """The parts and every problem found building them; a check that reads a part in
+    ``invalid`` (TOML paths the spec's own problems name) is skipped."""
     problems: list[str] = []
 
-    def attempt(check: Callable[[], T], prefix: str = "") -> T | None:
+    def attempt(check: Callable[[], T], prefix: str = "", reads: tuple[str, ...] = ()) -> T | None:
+        if any(overlaps(path, bad) for path in reads for bad in invalid):
+            return None
         try:
             return check()
         except FrameworkError as exc:
             problems.append(f"{prefix}{exc}")
             return None
 
-    def build(choice: PluginChoice) -> Any:
-        return attempt(lambda: build_plugin(plugins.registry, choice.kind, choice.plugin, choice.options))
+    def build(choice: PluginChoice, path: str) -> Any:
+        return attempt(lambda: build_plugin(plugins.registry, choice.kind, choice.plugin, choice.options),
+                       reads=(path,))
 
-    attempt(lambda: _check_device(spec.run.device), "run.device: ")
-    domain = build(spec.domain)
-    synthesizers = [(c.plugin, build(c)) for c in spec.synthesizers]
-    selector = build(spec.population.selector)
-    executor = build(spec.executor)
-    learner = build(spec.library) if spec.library.enabled else None
-    task = build(spec.task)
-    start = attempt(lambda: open_start(spec))
+    attempt(lambda: _check_device(spec.run.device), "run.device: ", ("run.device",))
+    domain = build(spec.domain, "domain")
+    synthesizers = [(c.plugin, build(c, f"synthesizers[{i}]")) for i, c in enumerate(spec.synthesizers)]
+    selector = build(spec.population.selector, "population.selector")
+    executor = build(spec.executor, "executor")
+    learner = build(spec.library, "library") if spec.library.enabled else None
+    task = build(spec.task, "task")
+    start = attempt(lambda: open_start(spec), reads=("start",))
     grammar = None
     if start is not None:
         grammar = attempt(lambda: start.grammar(), "start.from: ")
     elif spec.domain.grammar:
-        grammar = attempt(lambda: Grammar.load(spec_dir / spec.domain.grammar), "domain.grammar: ")
+        grammar = attempt(lambda: Grammar.load(spec_dir / spec.domain.grammar), "domain.grammar: ",
+                          ("domain.grammar",))
     elif domain is not None:
         grammar = domain.grammar
     initial = []
     if grammar is not None:
         for i, text in enumerate(spec.population.initial):
-            initial.append(attempt(lambda: grammar.parse(text), f"population.initial[{i}]: "))
+            initial.append(attempt(lambda: grammar.parse(text), f"population.initial[{i}]: ",
+                                   (f"population.initial[{i}]",)))
     input_shape = getattr(task, "input_shape", None)
     if input_shape is not None:
-        attempt(lambda: check_model(spec, plugins, tuple(input_shape)))
+        attempt(lambda: check_model(spec, plugins, tuple(input_shape)), reads=("model",))
     if problems:
-        raise UsageError("\n".join(problems))
+        return None, problems
     return Parts(domain, synthesizers, selector, executor, learner, task, start, grammar, initial,  # type: ignore[arg-type]
-                 None if input_shape is None else tuple(input_shape))
+                 None if input_shape is None else tuple(input_shape)), []
 
 
 def _check_device(name: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from framework.errors import UsageError
@@ -242,7 +243,7 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
     for column in ("arm", "n", "mean", "95% CI", "best"):
         table.add_column(column)
     for row in summary_rows(summary):
-        table.add_row(*row)
+        table.add_row(*(escape(cell) for cell in row))  # ids and programs come from files
     console.print(table)
 
 

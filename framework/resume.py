@@ -69,7 +69,8 @@ def where(state: RunState) -> str:
         position = f"finished after {state.generation} generations"
     else:
         position = f"generation {state.generation}, phase {state.phase}"
-    return (f"{position}; {len(state.baseline) + candidates} networks already trained "
+    trained = len(state.baseline) + candidates
+    return (f"{position}; {trained} network{'' if trained == 1 else 's'} already trained "
             f"({len(state.baseline)} baseline, {candidates} candidates)")
 
 

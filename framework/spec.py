@@ -16,6 +16,8 @@ writes a spec back (:mod:`framework.toml_writer`); its text is the run's hash.
 
 from __future__ import annotations
 
+import copy
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, ClassVar, Iterator, Mapping
@@ -251,11 +253,35 @@ def load_spec(path: str | Path, plugins: Plugins | None = None) -> tuple[Spec, P
     tables are checked. All problems are reported together in one
     :class:`SpecError`.
     """
+    checked = check_spec_file(path, plugins)
+    if checked.problems:
+        raise SpecError(str(path), checked.problems) from checked.cause
+    assert checked.spec is not None and checked.plugins is not None
+    return checked.spec, checked.plugins
+
+
+@frozen
+class CheckedSpec:
+    """A spec file read and checked (:func:`check_spec_file`), its problems listed, not raised."""
+
+    #: The spec; when it has problems, the spec its valid parts make, every invalid
+    #: table or key at its default (None when even that cannot be built).
+    spec: Spec | None
+    plugins: Plugins | None
+    problems: list[str]
+    #: The TOML paths of the problems and of what was left out to build ``spec``: checks
+    #: of these parts would only repeat (or invent) problems.
+    invalid: frozenset[str]
+    cause: PluginError | None = None  # kept for ``--traceback``
+
+
+def check_spec_file(path: str | Path, plugins: Plugins | None = None) -> CheckedSpec:
+    """:func:`load_spec`'s two passes, returning every problem with the spec of the valid parts."""
     path = Path(path)
     data = read_toml(path)
     problems: list[str] = []
     spec: Spec | None = None
-    cause: PluginError | None = None  # kept for ``--traceback``
+    cause: PluginError | None = None
     try:
         spec = structure_spec(data, str(path))
     except SpecError as exc:
@@ -270,10 +296,60 @@ def load_spec(path: str | Path, plugins: Plugins | None = None) -> tuple[Spec, P
             cause = exc
     if plugins is not None:
         problems.extend(check_plugins(data, plugins.registry, spec))
-    if problems:
-        raise SpecError(str(path), _dedupe(problems)) from cause
-    assert spec is not None and plugins is not None
-    return spec, plugins
+    invalid = {problem_path(p) for p in problems}
+    if spec is None:
+        spec, dropped = _valid_parts(data)
+        invalid |= dropped
+    return CheckedSpec(spec, plugins, _dedupe(problems), frozenset(invalid - {""}), cause)
+
+
+def problem_path(problem: str) -> str:
+    """The TOML path a ``path: message`` problem line names (``""`` for none)."""
+    head, sep, _ = problem.partition(": ")
+    return head if sep and " " not in head else ""
+
+
+def overlaps(path: str, other: str) -> bool:
+    """Whether one TOML path is the other or inside it (``model`` and ``model.dim``)."""
+    short, long = sorted((path, other), key=len)
+    return long == short or long.startswith((f"{short}.", f"{short}["))
+
+
+def _valid_parts(data: Mapping[str, Any]) -> tuple[Spec | None, set[str]]:
+    """The spec without its invalid parts (each left at its default), and the paths left out.
+
+    Each round leaves out the key every problem names (or, where that key is missing,
+    the nearest table holding it), until the rest structures."""
+    data, dropped = copy.deepcopy(dict(data)), set()
+    while True:
+        try:
+            return structure_spec(data), dropped
+        except SpecError as exc:
+            left_out = {_leave_out(data, problem_path(p)) for p in exc.problems} - {None}
+            if not left_out:
+                return None, dropped
+            dropped |= left_out  # type: ignore[arg-type]
+
+
+def _leave_out(data: dict[str, Any], path: str) -> str | None:
+    """Delete the deepest key of ``path`` present in ``data`` (a table key, not an array
+    item, so the rest keeps its indices); its path, or None when nothing was deleted."""
+    node: Any = data
+    deletable: tuple[dict[str, Any], str, str] | None = None
+    walked = ""
+    for token in re.findall(r"\[\d+\]|[^.\[\]]+", path):
+        if token.startswith("[") and isinstance(node, list) and int(token[1:-1]) < len(node):
+            node, walked = node[int(token[1:-1])], walked + token
+        elif not token.startswith("[") and isinstance(node, dict) and token in node:
+            walked = f"{walked}.{token}" if walked else token
+            deletable, node = (node, token, walked), node[token]
+        else:
+            break
+    if deletable is None:
+        return None
+    table, key, key_path = deletable
+    del table[key]
+    return key_path
 
 
 def check_plugins(data: Mapping[str, Any], registry: Registry, spec: Spec | None = None) -> list[str]:

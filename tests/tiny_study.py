@@ -4,45 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SPEC = """
-[run]
-name = "tiny"
-device = "cpu"
+from tiny_runs import SMALLEST, spec_text
 
-[domain]
-plugin = "graph"
-equivalence = "ported"
-
-[task]
-plugin = "synthetic"
-side = 8
-train = 16
-select = 16
-eval = 32
-
-[[synthesizers]]
-plugin = "enumerative"
-max_size = 10
-
-[library]
-enabled = false
-
-[model]
-dim = 8
-encoder = {plugin = "mlp", hidden = [8]}
-
-[training]
-epochs = 1
-batch_size = 8
-
-[population]
-size = 2
-keep = 1
-explore_budget = 5000
-
-[baseline]
-runs = 1
-"""
+#: The smallest run (one generation of 2 candidates) the study is a grid of.
+SPEC = spec_text(base=SMALLEST)
 
 STUDY = """
 [study]

@@ -15,6 +15,8 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
+from rich.markup import escape
+
 from framework.cli.console import stdout
 from framework.errors import UsageError
 
@@ -45,7 +47,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 def _new_plugin(args: argparse.Namespace) -> int:
     root = write_plugin_package(args.kind, args.name, args.dir)
-    stdout.print(f"wrote {root}: pip install -e {root} && python -m pytest {root / 'tests'}")
+    stdout.print(escape(f"wrote {root}: pip install -e {root} && python -m pytest {root / 'tests'}"))
     return 0
 
 

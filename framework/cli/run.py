@@ -26,10 +26,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from framework.preflight import preflight
-    from framework.spec import load_spec
+    from framework.preflight import load_checked_spec, preflight
 
-    spec, plugins = load_spec(args.spec)
+    spec, plugins = load_checked_spec(args.spec)
     parts = preflight(spec, plugins, args.spec.parent)
     model = "" if parts.input_shape is not None else (
         f"; the model is first built when the data is loaded (task {spec.task.plugin!r} declares no input_shape)")
@@ -41,9 +40,9 @@ def _run(args: argparse.Namespace) -> int:
     from attrs import evolve
 
     from framework.engine import resolve_run_dir, run
-    from framework.spec import load_spec
+    from framework.preflight import load_checked_spec
 
-    spec, plugins = load_spec(args.spec)
+    spec, plugins = load_checked_spec(args.spec)
     if args.device:
         spec = evolve(spec, run=evolve(spec.run, device=args.device))
     run_dir = resolve_run_dir(spec, args.out)

@@ -5,7 +5,7 @@ is imported on first use, so the torch-free options (:mod:`framework.nn.options`
 load without torch: listing plugins and validating a spec stay cheap.
 """
 
-from importlib import import_module
+from framework._lazy import lazy_names
 
 #: Each public name and the module that defines it.
 _MODULES = {
@@ -32,16 +32,6 @@ _MODULES = {
     "sincos_code": "framework.nn.injector",
 }
 
-
-def __getattr__(name: str) -> object:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'framework.nn' has no attribute {name!r}")
-    return getattr(import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_MODULES])
-
+__getattr__, __dir__ = lazy_names(__name__, _MODULES)
 
 __all__ = sorted(_MODULES)

@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Callable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 
@@ -46,7 +47,7 @@ class TrainingProgress:
 
     def callback(self, description: str) -> Callable[[int, int, float, float], None]:
         """A new bar named ``description`` and the ``progress`` callback that advances it."""
-        task = self._progress.add_task(description, total=None, loss=float("nan"), accuracy=float("nan"))
+        task = self._progress.add_task(escape(description), total=None, loss=float("nan"), accuracy=float("nan"))
 
         def report(step: int, total: int, loss: float, accuracy: float) -> None:
             self._progress.update(task, completed=step, total=total, loss=loss, accuracy=accuracy)

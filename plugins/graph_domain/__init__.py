@@ -62,6 +62,9 @@ class GraphDomain:
         self.options = options
         self._key, self._equivalent = EQUIVALENCES[options.equivalence]
         self._grammar: Grammar | None = None
+        #: the interpreter's keywords (`interpret(..., **limits)`) from the options
+        self._limits = {"max_conn": options.max_conn, "step_budget": options.step_budget,
+                        "argument": options.argument, "max_recursion": options.max_recursion}
         # (grammar, indirection table) of the last grammar seen: the engine
         # evaluates many programs against one grammar version at a time.
         self._tables: tuple[Grammar | None, dict] = (None, {})
@@ -84,18 +87,12 @@ class GraphDomain:
 
     def evaluate(self, program: Program, grammar: Grammar | None = None) -> PortGraph | Rejection:
         """Run ``program``; inventions of ``grammar`` are interpreted through their bodies."""
-        table = self._table(grammar) if grammar is not None else None
-        options = self.options
-        return interpret(program, table, max_conn=options.max_conn, step_budget=options.step_budget,
-                         argument=options.argument, max_recursion=options.max_recursion)
+        return interpret(program, self._table(grammar) if grammar is not None else None, **self._limits)
 
     def provenance(self, program: Program, grammar: Grammar | None = None) -> dict[int, int]:
         """Element id of the output graph -> pre-order index of the program node that built it
         (an invention call owns what its body builds); what ``framework probe`` ablates per production."""
-        table = self._table(grammar) if grammar is not None else None
-        options = self.options
-        return provenance(program, table, max_conn=options.max_conn, step_budget=options.step_budget,
-                          argument=options.argument, max_recursion=options.max_recursion)
+        return provenance(program, self._table(grammar) if grammar is not None else None, **self._limits)
 
     def key(self, output: PortGraph) -> Hashable:
         """Cheap invariant of the chosen equivalence (equal for equivalent outputs)."""

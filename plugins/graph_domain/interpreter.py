@@ -29,7 +29,7 @@ Why it looks the way it does (it runs millions of times in search):
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 from framework import PortGraph, Program, Rejection, UsageError, hole, nodes
 
@@ -85,15 +85,17 @@ class _Machine:
     __slots__ = ("edges", "trail", "next_id", "size", "components", "steps", "budget", "max_conn", "indirect",
                  "owners", "env_owners", "root", "argument", "max_recursion")
 
-    def __init__(self, max_conn: int, budget: int, indirect: Mapping[str, tuple[int, Program | None]],
-                 root: Program | None = None, argument: int = 0, max_recursion: int = DEFAULT_MAX_RECURSION) -> None:
+    def __init__(self, indirect: Mapping[str, tuple[int, Program | None]], root: Program | None = None, *,
+                 max_conn: int = 10, step_budget: int = DEFAULT_STEP_BUDGET, argument: int = 0,
+                 max_recursion: int = DEFAULT_MAX_RECURSION) -> None:
+        """The keywords are :func:`interpret`'s (``**limits``)."""
         self.edges: dict[tuple[int, int], tuple[int, int]] = {}
         self.trail: list[tuple[int, int]] = []
         self.next_id = 1
         self.size = 1
         self.components = 1
         self.steps = 0
-        self.budget = budget
+        self.budget = step_budget
         self.max_conn = max_conn
         # production name -> (hole index, None) for holes "#i", (-1, body) for inventions
         self.indirect = indirect
@@ -242,23 +244,27 @@ def indirection_table(inventions: Mapping[str, Program], max_arity: int) -> dict
     return table
 
 
+def _ran(program: Program, indirect: Mapping[str, tuple[int, Program | None]] | None, limits: dict[str, Any],
+         owners: bool = False) -> _Machine:
+    """A machine that has run ``program`` (raising ``_OutOfBudget``); with ``owners`` it
+    records which program node built each element."""
+    machine = _Machine(indirect or {}, program, **limits)
+    if owners:
+        machine.owners = {}
+    machine.run(program, (), 0, 0, None, 0, machine.argument)
+    return machine
+
+
 def provenance(
-    program: Program,
-    indirect: Mapping[str, tuple[int, Program | None]] | None = None,
-    *,
-    max_conn: int = 10,
-    step_budget: int = DEFAULT_STEP_BUDGET,
-    argument: int = 0,
-    max_recursion: int = DEFAULT_MAX_RECURSION,
+    program: Program, indirect: Mapping[str, tuple[int, Program | None]] | None = None, **limits: Any
 ) -> dict[int, int]:
     """Which node of ``program`` created each element of its output graph: element id ->
     the node's pre-order index in ``program`` (an invention call owns what its body builds;
     the initial node 0 has no entry). Empty for a rejected program. Evaluates like
-    :func:`interpret`, a little slower (the probes' use, not search's)."""
-    machine = _Machine(max_conn, step_budget, indirect or {}, program, argument, max_recursion)
-    machine.owners = {}
+    :func:`interpret` (the same keywords), a little slower (the probes' use,
+    not search's)."""
     try:
-        machine.run(program, (), 0, 0, None, 0, argument)
+        machine = _ran(program, indirect, limits, owners=True)
     except _OutOfBudget:
         return {}
     if machine.size == 1 or machine.components != 1:
@@ -270,19 +276,16 @@ def provenance(
 
 
 def interpret(
-    program: Program,
-    indirect: Mapping[str, tuple[int, Program | None]] | None = None,
-    *,
-    max_conn: int = 10,
-    step_budget: int = DEFAULT_STEP_BUDGET,
-    argument: int = 0,
-    max_recursion: int = DEFAULT_MAX_RECURSION,
+    program: Program, indirect: Mapping[str, tuple[int, Program | None]] | None = None, **limits: Any
 ) -> PortGraph | Rejection:
     """Run ``program`` on the initial state (node 0, port 0, empty stack).
 
     ``indirect`` comes from :func:`indirection_table` when the program may use
-    inventions. ``argument`` is the natural number ``if_zero`` tests and each
-    ``recurse`` (which runs the whole program again) decrements. Returns the
+    inventions. The keywords (``**limits``; an unknown one is a ``TypeError``):
+    ``max_conn`` ports per node (10), ``step_budget`` (:data:`DEFAULT_STEP_BUDGET`),
+    ``argument`` (0), the natural number ``if_zero`` tests and each ``recurse``
+    (which runs the whole program again) decrements, and ``max_recursion``
+    (:data:`DEFAULT_MAX_RECURSION`). Returns the
     output graph, or a :class:`Rejection` with reason ``"single node"``,
     ``"not connected"`` or ``"budget exceeded"`` (steps, nesting or
     recursion deeper than ``max_recursion``: a recursion without a base
@@ -290,14 +293,13 @@ def interpret(
     :class:`UnknownProductionError` for names that are neither primitives nor
     inventions, or a ``UsageError`` when a primitive has the wrong arity.
     """
-    machine = _Machine(max_conn, step_budget, indirect or {}, program, argument, max_recursion)
     try:
-        machine.run(program, (), 0, 0, None, 0, argument)
+        machine = _ran(program, indirect, limits)
     except _OutOfBudget as exc:
         return Rejection("budget exceeded", str(exc))
     except IndexError:
         raise UsageError(f"malformed graph program (a primitive has too few children): {program!r}") from None
-    return _output(machine.edges, machine.next_id, machine.size, machine.components, max_conn)
+    return _output(machine.edges, machine.next_id, machine.size, machine.components, machine.max_conn)
 
 
 def _output(edges: dict, next_id: int, size: int, components: int, max_conn: int) -> PortGraph | Rejection:
@@ -338,7 +340,7 @@ def resume(
     step_budget: int,
 ) -> MachineState | Rejection:
     """Run ``program`` from ``state`` (steps counted on from ``state.steps``); the state it ends in."""
-    machine = _Machine(max_conn, step_budget, indirect)
+    machine = _Machine(indirect, max_conn=max_conn, step_budget=step_budget)
     machine.edges = dict(state.edges)
     machine.next_id, machine.size, machine.components, machine.steps = (
         state.next_id, state.size, state.components, state.steps)

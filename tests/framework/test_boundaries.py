@@ -18,6 +18,7 @@ from framework.cli import main
 from framework.explore import explore
 from framework.report import read_json
 from framework_plugins.graph_domain import GraphDomain, GraphDomainOptions
+from tiny_runs import task_cache  # noqa: F401 (an autouse fixture)
 from framework_plugins.synthesizers import (
     EnumerativeOptions,
     EnumerativeSynthesizer,
@@ -273,11 +274,6 @@ def _spec(tmp_path: Path, *, generations=1, domain="graph", synthesizers=ENUMERA
     path.write_text(SPEC.format(generations=generations, domain=domain, synthesizers=synthesizers, encoder=encoder,
                                 injector=injector, selector=selector, paths=json.dumps(paths)))
     return path
-
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("FRAMEWORK_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
 @pytest.mark.parametrize(("model", "message"), [

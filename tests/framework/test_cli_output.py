@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from framework.cli import main
+from tiny_runs import SMALLEST, changed, write_spec
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "framework.cli"]
@@ -45,3 +47,47 @@ def test_a_bracketed_path_is_printed_as_written_when_valid(tmp_path, capsys):
     spec.write_text('[run]\nname = "exp[v2]"\n', encoding="utf-8")
     assert main(["validate", str(spec)]) == 0
     assert f"{spec}: valid" in capsys.readouterr().out
+
+
+#: The smallest tiny run with the bracketed plugins: a run name, plugin names, a failing
+#: plugin's message and a program, all holding markup.
+BRACKETED_RUN = changed(SMALLEST, {
+    "run.name": "exp[v2][/x]", "task.eval": 16, "model.injector": {"plugin": "picky[/x]"},
+    "synthesizers": [{"plugin": "text[/x]"}, {"plugin": "raises[/x]"}, {"plugin": "enumerative", "max_size": 12}],
+    "plugins.paths": [str(REPO / "tests" / "fixtures" / "plugins" / "bracketed.py")],
+})
+
+
+def test_a_run_prints_bracketed_names_messages_and_programs_as_written(tmp_path):
+    # a run name, plugin names, a failing plugin's message and a program, all holding markup
+    write_spec(tmp_path, base=BRACKETED_RUN)
+    env = {**os.environ, "FRAMEWORK_CACHE": str(tmp_path / "cache")}
+    done = subprocess.run([*CLI, "run", "spec.toml"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    err = done.stderr
+    assert "Traceback" not in err and "MarkupError" not in err
+    assert ("synthesizer 'text[/x]' stopped for this generation: proposed a str ('(push [/x] [bold]identity)') "
+            "where a Program is expected") in err
+    assert ("synthesizer 'raises[/x]' stopped for this generation: propose() raised RuntimeError: "
+            "a [/x] bug in [bold]propose[/bold]") in err
+    assert "failed: injector 'picky[/x]': forward raised RuntimeError: cannot inject [/x] into [bold]" in err
+    assert "RuntimeError: cannot draw [/x] generation [bold]0 (the run goes on)" in err
+    assert done.stdout.strip() == "run directory: runs/exp[v2][/x]"
+    assert (tmp_path / "runs" / "exp[v2][" / "x]" / "summary.json").is_file()
+
+
+def test_a_training_bar_and_a_new_plugins_folder_with_brackets_print_as_written(tmp_path, capsys):
+    import io
+
+    from rich.console import Console
+
+    from framework.nn.progress import TrainingProgress
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=100)
+    with TrainingProgress(console) as bars:
+        bars.callback("  g0-000 [/x]")(1, 2, 0.5, 0.5)
+    assert "g0-000 [/x]" in console.file.getvalue()
+    folder = tmp_path / "plugins[/x]"
+    assert main(["new-plugin", "selector", "fine", "--dir", str(folder)]) == 0
+    assert f"wrote {folder}" in capsys.readouterr().out

@@ -14,54 +14,7 @@ import pytest
 
 from framework.cli import main
 from framework.report import read_json
-
-TINY = """
-[run]
-name = "tiny"
-seed = {seed}
-generations = 2
-device = "cpu"
-
-[domain]
-plugin = "graph"
-equivalence = "ported"
-
-[task]
-plugin = "synthetic"
-side = 8
-train = 32
-select = 16
-eval = 32
-
-[[synthesizers]]
-plugin = "enumerative"
-max_size = 10
-
-[[synthesizers]]
-plugin = "stochastic"
-max_size = 14
-
-[library]
-plugin = "stitch"
-iterations = 2
-
-[model]
-dim = 16
-encoder = {{plugin = "mlp", hidden = [16]}}
-{extra_model}
-
-[training]
-epochs = 2
-batch_size = 8
-
-[population]
-size = 4
-keep = 2
-explore_budget = 20000
-
-[baseline]
-runs = 2
-"""
+from tiny_runs import task_cache, write_spec  # noqa: F401 (task_cache: an autouse fixture)
 
 FIXTURE_PLUGINS = Path(__file__).resolve().parents[1] / "fixtures" / "plugins"
 
@@ -70,23 +23,12 @@ COMPARED = ("checkpoint.json", "metrics.jsonl", "summary.json", "summary.md", "s
             "population/g0.jsonl", "population/g1.jsonl", "grammars/g0.lark", "grammars/g1.lark")
 
 
-def _spec(tmp_path: Path, seed: int = 0, extra_model: str = "") -> Path:
-    path = tmp_path / "spec.toml"
-    path.write_text(TINY.format(seed=seed, extra_model=extra_model))
-    return path
-
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("FRAMEWORK_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
-
-
 @pytest.fixture(scope="module")
 def straight_run(tmp_path_factory):
     """One uninterrupted run, shared by the tests that only read its artifacts."""
     tmp = tmp_path_factory.mktemp("straight")
     os.environ.setdefault("FRAMEWORK_CACHE", str(tmp / "cache"))
-    assert main(["run", str(_spec(tmp)), "--out", str(tmp / "run")]) == 0
+    assert main(["run", str(write_spec(tmp)), "--out", str(tmp / "run")]) == 0
     return tmp / "run"
 
 
@@ -120,16 +62,14 @@ def test_grammar_versions_load_and_evaluate_the_survivors(straight_run):
         assert graph.to_json() == member["graph"]
 
 
-def test_existing_run_dir_is_refused_and_resume_of_nothing_too(tmp_path, straight_run, capsys):
-    spec = _spec(tmp_path)
-    assert main(["run", str(spec), "--out", str(straight_run)]) == 2
-    assert "already holds a run" in capsys.readouterr().err
+def test_resume_of_nothing_is_refused(tmp_path, capsys):
+    spec = write_spec(tmp_path)
     assert main(["run", str(spec), "--out", str(tmp_path / "fresh"), "--resume"]) == 2
     assert "nothing to resume" in capsys.readouterr().err
 
 
 def test_resume_with_a_changed_spec_is_refused(tmp_path, straight_run, capsys):
-    spec = _spec(tmp_path, seed=1)
+    spec = write_spec(tmp_path, {"run.seed": 1})
     assert main(["run", str(spec), "--out", str(straight_run), "--resume"]) == 2
     assert "spec changed" in capsys.readouterr().err
 
@@ -145,8 +85,7 @@ def test_report_redraws_the_same_summary(straight_run, capsys):
 
 def test_failing_candidates_are_marked_never_survive_and_a_run_without_success_exits_1(tmp_path, capsys):
     # lr = 1e300 makes every loss non-finite: each network fails, the run still completes
-    spec = _spec(tmp_path)
-    spec.write_text(spec.read_text().replace("[training]\n", "[training]\nlr = 1e300\n"))
+    spec = write_spec(tmp_path, {"training.lr": 1e300})
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err
     assert "generation 0: no candidate trained successfully (4 failed" in err
@@ -192,7 +131,7 @@ def _kill_and_resume(spec: Path, run_dir: Path, kill_after: int) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("kill_after", [1, 3, 104])
 def test_killed_and_resumed_run_ends_with_identical_artifacts(tmp_path, straight_run, kill_after):
-    _kill_and_resume(_spec(tmp_path), tmp_path / "run", kill_after)
+    _kill_and_resume(write_spec(tmp_path), tmp_path / "run", kill_after)
     for name in COMPARED:
         assert (tmp_path / "run" / name).read_bytes() == (straight_run / name).read_bytes(), name
     networks = sorted(p.name for p in (straight_run / "networks").iterdir())
@@ -204,9 +143,7 @@ def test_killed_and_resumed_run_ends_with_identical_artifacts(tmp_path, straight
 def _fixed_grammar_spec(tmp_path: Path) -> Path:
     """Library learning and re-weighting off: every generation explores in one grammar, so the
     enumerative synthesizer's saved position is all that tells generation 1 where to go on."""
-    spec = _spec(tmp_path)
-    spec.write_text(spec.read_text().replace("iterations = 2", "enabled = false\nreweight = false"))
-    return spec
+    return write_spec(tmp_path, {"library.iterations": None, "library.enabled": False, "library.reweight": False})
 
 
 @pytest.mark.slow
@@ -220,8 +157,7 @@ def test_a_resumed_run_restores_the_synthesizers(tmp_path):
 
 
 def test_selector_needing_an_empty_split_stops_before_any_work(tmp_path, capsys):
-    spec = _spec(tmp_path)
-    spec.write_text(spec.read_text().replace("select = 16", "select = 0"))
+    spec = write_spec(tmp_path, {"task.select": 0})
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 2
     assert "population.selector: 'select-accuracy' needs a non-empty 'select' split" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
@@ -233,9 +169,8 @@ def test_tensorboard_events_when_the_extra_is_installed(straight_run):
 
 
 def test_a_model_that_cannot_be_built_stops_before_any_work(tmp_path, capsys):
-    spec = _spec(tmp_path, extra_model='backbone = {plugin = "gine", depth = 2}')
-    spec.write_text(spec.read_text().replace('encoder = {plugin = "mlp", hidden = [16]}',
-                                             'encoder = {plugin = "pixelshuffle-vit"}'))
+    spec = write_spec(tmp_path, {"model.backbone": {"plugin": "gine", "depth": 2},
+                                 "model.encoder": {"plugin": "pixelshuffle-vit"}})
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 2  # 8x8 images, unshuffle 16
     assert "does not divide the input size 8 x 8" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
@@ -243,15 +178,14 @@ def test_a_model_that_cannot_be_built_stops_before_any_work(tmp_path, capsys):
 
 def test_initial_programs_are_offered_first_and_a_bad_one_stops_the_run(tmp_path, capsys):
     initial = '"(push (add (connect (next_port (push (add (connect identity)))))))"'
-    spec = _spec(tmp_path)
-    spec.write_text(spec.read_text().replace("[baseline]", f"initial = [{initial}]\n\n[baseline]")
-                    .replace("runs = 2", "runs = 0").replace("generations = 2", "generations = 1"))
+    changes = {"population.initial": [initial.strip('"')], "baseline.runs": 0, "run.generations": 1}
+    spec = write_spec(tmp_path, changes)
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
     population = [json.loads(line) for line in (tmp_path / "run" / "population" / "g0.jsonl").read_text().splitlines()]
     seeded = [m for m in population if m["synthesizer"] == "initial"]
     assert [m["program"] for m in seeded] == [initial.strip('"')]
 
-    spec.write_text(spec.read_text().replace(initial, '"(push (add"'))
+    write_spec(tmp_path, {**changes, "population.initial": ["(push (add"]})
     assert main(["run", str(spec), "--out", str(tmp_path / "bad")]) == 2
     assert "population.initial[0]:" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
@@ -267,10 +201,9 @@ def recorded_run(tmp_path_factory):
     record every training and every event."""
     tmp = tmp_path_factory.mktemp("recorded")
     os.environ.setdefault("FRAMEWORK_CACHE", str(tmp / "cache"))
-    spec = _spec(tmp)
-    spec.write_text(spec.read_text().replace("keep = 2\n", "keep = 2\nrepeats = 2\n")
-                    + f'\n[executor]\nplugin = "recording"\nlog = "{tmp / "trainings.jsonl"}"\n'
-                    + f'\n[plugins]\npaths = ["{FIXTURE_PLUGINS / "recording.py"}"]\n')
+    spec = write_spec(tmp, {"population.repeats": 2,
+                            "executor": {"plugin": "recording", "log": str(tmp / "trainings.jsonl")},
+                            "plugins.paths": [str(FIXTURE_PLUGINS / "recording.py")]})
     assert main(["run", str(spec), "--out", str(tmp / "run")]) == 0
     return tmp / "run", _rows(tmp / "trainings.jsonl")
 
@@ -325,8 +258,7 @@ def test_a_library_result_that_changes_a_meaning_is_refused(tmp_path, capsys, mo
         return evolve(result, programs=[*result.programs[1:], result.programs[0]])
 
     monkeypatch.setattr(StitchLearner, "compress", swapped)
-    spec = _spec(tmp_path)
-    spec.write_text(spec.read_text().replace("generations = 2", "generations = 2\n").replace("runs = 2", "runs = 0"))
+    spec = write_spec(tmp_path, {"baseline.runs": 0})
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
     assert "the library learner changed the meaning of" in capsys.readouterr().err
     state = read_json(tmp_path / "run" / "checkpoint.json")
@@ -343,12 +275,9 @@ def test_outputs_discarded_earlier_are_not_explored_again(tmp_path):
                 "(push (add (prev_port (connect identity))))", "(push (add (connect (next_port (connect identity)))))",
                 "(push (add (next_port (next_port (connect identity)))))",
                 "(push (add (connect (prev_port (connect identity)))))"]
-    spec = _spec(tmp_path)
-    text = spec.read_text()
-    synthesizers = text[text.index("[[synthesizers]]"):text.index("[library]")]
-    spec.write_text(text.replace(synthesizers, f'[[synthesizers]]\nplugin = "fixed"\nprograms = {json.dumps(programs)}\n\n')
-                    .replace("iterations = 2", "enabled = false").replace("runs = 2", "runs = 0")
-                    + f'\n[plugins]\npaths = ["{FIXTURE_PLUGINS / "recording.py"}"]\n')
+    spec = write_spec(tmp_path, {"synthesizers": [{"plugin": "fixed", "programs": programs}],
+                                 "library.iterations": None, "library.enabled": False, "baseline.runs": 0,
+                                 "plugins.paths": [str(FIXTURE_PLUGINS / "recording.py")]})
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
     g0 = _rows(tmp_path / "run" / "population" / "g0.jsonl")
     g1 = _rows(tmp_path / "run" / "population" / "g1.jsonl")

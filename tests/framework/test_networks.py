@@ -15,25 +15,17 @@ from framework.cli import main
 from framework.errors import UsageError
 from framework.report import read_json
 
-from test_engine import TINY as ENGINE_TINY
+from tiny_runs import ENUMERATIVE, TINY, changed, task_cache, write_spec  # noqa: F401 (task_cache: autouse)
 
 #: The engine tests' tiny run (examples/quickstart.toml shrunk): a noisier task and one synthesizer.
-TINY = (ENGINE_TINY.format(seed=3, extra_model="")
-        .replace("select = 16\neval = 32", "noise = 1.0\nselect = 32\neval = 64")
-        .replace('[[synthesizers]]\nplugin = "stochastic"\nmax_size = 14\n\n', "")
-        .replace("iterations = 2", "iterations = 1"))
+NETWORKS = changed(TINY, {"run.seed": 3, "task.noise": 1.0, "task.select": 32, "task.eval": 64,
+                          "synthesizers": [ENUMERATIVE], "library.iterations": 1})
 
 
-def _run(tmp: Path, artifacts: str = "") -> Path:
-    spec = tmp / "spec.toml"
-    spec.write_text(TINY + artifacts)
+def _run(tmp: Path, networks: str | None = None) -> Path:
+    spec = write_spec(tmp, {"artifacts.networks": networks}, NETWORKS)
     assert main(["run", str(spec), "--out", str(tmp / "run")]) == 0
     return tmp / "run"
-
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("FRAMEWORK_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +57,7 @@ def test_survivors_and_the_best_baseline_are_saved_with_manifests(run_dir):
 
 @pytest.mark.parametrize("policy", ["all", "none"])
 def test_the_artifacts_policy_decides_which_networks_stay(tmp_path, policy):
-    run_dir = _run(tmp_path, f'[artifacts]\nnetworks = "{policy}"')
+    run_dir = _run(tmp_path, policy)
     saved = sorted(p.stem for p in (run_dir / "networks").glob("*.json")) if (run_dir / "networks").exists() else []
     if policy == "none":
         assert saved == []
@@ -76,8 +68,7 @@ def test_the_artifacts_policy_decides_which_networks_stay(tmp_path, policy):
 
 
 def test_an_unknown_policy_is_a_spec_error(tmp_path, capsys):
-    spec = tmp_path / "spec.toml"
-    spec.write_text(TINY + '[artifacts]\nnetworks = "best"')
+    spec = write_spec(tmp_path, {"artifacts.networks": "best"}, NETWORKS)
     assert main(["validate", str(spec)]) == 2
     assert "artifacts.networks:" in capsys.readouterr().err
 

@@ -9,19 +9,17 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
-from test_engine import COMPARED, _spec
+from test_engine import COMPARED
+from tiny_runs import task_cache, write_spec  # noqa: F401 (task_cache: an autouse fixture)
 
 from framework.cli import main
 from framework.report import read_json
 from framework.run_dir import RunDir
-
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("FRAMEWORK_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
 def _run(spec: Path, out: Path, *extra: str, kill_at: str | None = None) -> subprocess.CompletedProcess:
@@ -48,14 +46,14 @@ def _every_artifact(run_dir: Path) -> dict[str, bytes]:
 def straight(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("straight-faults")
     os.environ.setdefault("FRAMEWORK_CACHE", str(tmp / "cache"))
-    assert _run(_spec(tmp), tmp / "run").returncode == 0
+    assert _run(write_spec(tmp), tmp / "run").returncode == 0
     return tmp / "run"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", ["selected:g0", "reported:g0", "trained:g1-001", "selected:g1"])
 def test_a_kill_at_a_named_point_resumes_to_every_artifact_of_a_straight_run(tmp_path, straight, point):
-    spec, out = _spec(tmp_path), tmp_path / "run"
+    spec, out = write_spec(tmp_path), tmp_path / "run"
     killed = _run(spec, out, kill_at=point)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     if point == "selected:g0":  # the window the issue found: checkpoint advanced, nothing drawn yet
@@ -72,9 +70,71 @@ def test_a_kill_at_a_named_point_resumes_to_every_artifact_of_a_straight_run(tmp
         assert _tensorboard_values(out) == _tensorboard_values(straight)
 
 
+@contextmanager
+def _another_process_holding_the_lock(run_dir: Path) -> Iterator[subprocess.Popen]:
+    """A process that holds ``run_dir``'s lock until the block ends, then dies by SIGKILL
+    (no clean-up: its lock file stays behind)."""
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import time; from framework.run_dir import RunDir; from framework.run_lock import locked\n"
+        f"with locked(RunDir({str(run_dir)!r})):\n    print('held', flush=True); time.sleep(600)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+
+
+def _files(run_dir: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of a run with its modification time: what "nothing rewritten" compares (not the
+    lock file, which a killed run leaves behind and the next process takes over)."""
+    return {str(p.relative_to(run_dir)): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(run_dir.rglob("*")) if p.is_file() and p.name != ".lock"}
+
+
+def test_the_same_command_again_reprints_a_finished_runs_summary_and_rewrites_nothing(tmp_path, straight):
+    before = _files(straight)
+    again = _run(write_spec(tmp_path), straight)
+    assert again.returncode == 0, again.stderr
+    assert (f"{straight}: already done with this spec (finished after 2 generations; 8 networks already "
+            "trained (2 baseline, 6 candidates)); nothing was run or rewritten") in again.stderr
+    assert "accuracy on the eval split" in again.stderr and "baseline (encoder alone)" in again.stderr
+    assert "baseline: training" not in again.stderr and "Traceback" not in again.stderr
+    assert _files(straight) == before
+    renamed = write_spec(tmp_path, {"run.name": "renamed"})  # cannot change results: the same run, with a note
+    again = _run(renamed, straight)
+    assert again.returncode == 0, again.stderr
+    assert "note: run.name differs from the run's spec" in again.stderr and "already done" in again.stderr
+    assert _files(straight) == before
+
+
+def test_the_same_command_again_on_another_spec_names_the_changed_keys(tmp_path, straight):
+    before = _files(straight)
+    spec = write_spec(tmp_path, {"run.seed": 3, "training.epochs": 3})
+    again = _run(spec, straight)
+    assert again.returncode == 2
+    assert f"{straight} holds a run of another spec (it differs in run.seed, training.epochs)" in again.stderr
+    assert "--out DIR, or another run.name in the spec" in again.stderr and "Traceback" not in again.stderr
+    assert _files(straight) == before
+
+
+def test_the_same_command_again_on_an_unfinished_run_says_to_resume_and_respects_the_lock(tmp_path):
+    spec, out = write_spec(tmp_path), tmp_path / "run"
+    assert _run(spec, out, kill_at="trained:baseline-0").returncode == -signal.SIGKILL
+    before = _files(out)
+    again = _run(spec, out)
+    assert again.returncode == 2
+    assert (f"{out} holds an unfinished run of this spec (generation 0, phase explore; 1 network already "
+            "trained (1 baseline, 0 candidates)); continue it by adding --resume") in again.stderr
+    assert _files(out) == before
+    with _another_process_holding_the_lock(out) as holder:
+        again = _run(spec, out)
+        assert again.returncode == 2 and f"in use by another framework process (pid {holder.pid})" in again.stderr
+
+
 def test_resume_says_where_it_continues_and_allows_result_neutral_keys(tmp_path, straight, capsys):
-    spec = _spec(tmp_path)
-    spec.write_text(spec.read_text().replace('name = "tiny"', 'name = "renamed"'))
+    spec = write_spec(tmp_path, {"run.name": "renamed"})
     before = (straight / "checkpoint.json").read_bytes()
     assert main(["run", str(spec), "--out", str(straight), "--resume"]) == 0
     err = capsys.readouterr().err
@@ -85,8 +145,7 @@ def test_resume_says_where_it_continues_and_allows_result_neutral_keys(tmp_path,
 
 
 def test_resume_with_changed_keys_names_them(tmp_path, straight, capsys):
-    spec = _spec(tmp_path, seed=3)
-    spec.write_text(spec.read_text().replace("epochs = 2", "epochs = 3"))
+    spec = write_spec(tmp_path, {"run.seed": 3, "training.epochs": 3})
     assert main(["run", str(spec), "--out", str(straight), "--resume"]) == 2
     assert "the spec changed since this run started (run.seed, training.epochs)" in capsys.readouterr().err
 
@@ -95,22 +154,14 @@ def test_a_second_process_is_refused_while_the_first_holds_the_lock(tmp_path, ca
     from framework.run_lock import locked
 
     run_dir = RunDir(tmp_path / "run")
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from framework.run_dir import RunDir; from framework.run_lock import locked\n"
-        f"with locked(RunDir({str(run_dir.root)!r})):\n    print('held', flush=True); time.sleep(600)")],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        assert main(["run", str(_spec(tmp_path)), "--out", str(run_dir.root)]) == 2
+    with _another_process_holding_the_lock(run_dir.root) as holder:
+        assert main(["run", str(write_spec(tmp_path)), "--out", str(run_dir.root)]) == 2
         assert f"is in use by another framework process (pid {holder.pid})" in capsys.readouterr().err
         assert sorted(p.name for p in run_dir.root.iterdir()) == [".lock"]  # the refused run wrote nothing
-        run_dir.spec.write_text(_spec(tmp_path).read_text())
+        run_dir.spec.write_text(write_spec(tmp_path).read_text())
         assert main(["report", str(run_dir.root)]) == 2
         assert f"(pid {holder.pid})" in capsys.readouterr().err
         run_dir.spec.unlink()
-    finally:
-        holder.send_signal(signal.SIGKILL)
-        holder.wait()
     # the holder died without clean-up: its lock file (with its pid) is stale, and the next run takes it
     assert run_dir.lock.read_text().strip() == str(holder.pid)
     with locked(run_dir):
@@ -119,7 +170,7 @@ def test_a_second_process_is_refused_while_the_first_holds_the_lock(tmp_path, ca
 
 
 def test_out_naming_a_file_or_a_folder_of_other_files_is_refused(tmp_path, capsys):
-    spec = _spec(tmp_path)
+    spec = write_spec(tmp_path)
     (tmp_path / "afile").write_text("x")
     assert main(["run", str(spec), "--out", str(tmp_path / "afile")]) == 2
     assert "afile is a file, not a run directory; choose a directory with --out" in capsys.readouterr().err
@@ -136,11 +187,11 @@ def test_an_empty_or_corrupt_checkpoint_is_one_line(tmp_path, capsys, content, r
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / "checkpoint.json").write_text(content)
-    assert main(["run", str(_spec(tmp_path)), "--out", str(run_dir), "--resume"]) == 2
+    assert main(["run", str(write_spec(tmp_path)), "--out", str(run_dir), "--resume"]) == 2
     err = capsys.readouterr().err
     assert f"checkpoint.json: {reason}" in err and "start it again in a new directory with --out" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
-    (run_dir / "spec.toml").write_text(_spec(tmp_path).read_text())
+    (run_dir / "spec.toml").write_text(write_spec(tmp_path).read_text())
     assert main(["report", str(run_dir)]) == 2
     assert f"checkpoint.json: {reason}" in capsys.readouterr().err
 
@@ -157,7 +208,7 @@ def test_a_full_disk_mid_run_says_how_to_resume(tmp_path, capsys, monkeypatch):
         return replace(src, dst)
 
     monkeypatch.setattr(store.os, "replace", fills_up)
-    spec, out = _spec(tmp_path), tmp_path / "run"
+    spec, out = write_spec(tmp_path), tmp_path / "run"
     assert main(["run", str(spec), "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "cannot write (No space left on device" in err and "g0.jsonl" in err

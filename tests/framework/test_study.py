@@ -11,16 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
+from tiny_runs import task_cache  # noqa: F401 (an autouse fixture)
 from tiny_study import SPEC, run_files, write_study
 
 from framework.cli import main
 from framework.report import read_json
 from framework.study_report import interval, paired
-
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("FRAMEWORK_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
 @pytest.fixture(scope="module")

@@ -10,25 +10,15 @@ import pytest
 from framework.cli import main
 from framework.report import read_json
 
-from test_engine import TINY
+from tiny_runs import ENUMERATIVE, TINY, changed, task_cache, write_spec  # noqa: F401 (task_cache: autouse)
 
 #: The engine tests' tiny run, smaller still: one synthesizer, population 3, one epoch, one baseline run.
-SOURCE = (TINY.format(seed=1, extra_model="")
-          .replace('[[synthesizers]]\nplugin = "stochastic"\nmax_size = 14\n\n', "")
-          .replace("iterations = 2", "iterations = 1").replace("epochs = 2", "epochs = 1")
-          .replace("size = 4\nkeep = 2", "size = 3\nkeep = 2").replace("runs = 2", "runs = 1"))
+SOURCE = changed(TINY, {"run.seed": 1, "synthesizers": [ENUMERATIVE], "library.iterations": 1,
+                        "training.epochs": 1, "population.size": 3, "baseline.runs": 1})
 
 
-def _spec(tmp: Path, name: str, pattern: str = "left_half", start: str = "", generations: int = 2) -> Path:
-    path = tmp / f"{name}.toml"
-    path.write_text(SOURCE.replace('plugin = "synthetic"', f'plugin = "synthetic"\npattern = "{pattern}"')
-                    .replace("generations = 2", f"generations = {generations}") + start)
-    return path
-
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("FRAMEWORK_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+def _spec(tmp: Path, name: str, pattern: str = "left_half", start: dict | None = None, generations: int = 2) -> Path:
+    return write_spec(tmp, {"task.pattern": pattern, "run.generations": generations, "start": start}, SOURCE, name)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +35,7 @@ def _manifests(run_dir: Path) -> dict[str, dict]:
 
 @pytest.mark.parametrize("weights", ["all", "encoder"])
 def test_a_run_from_another_starts_with_its_grammar_and_weights(source, tmp_path, weights):
-    start = f'[start]\nfrom = "{source}"\nweights = "{weights}"'
+    start = {"from": str(source), "weights": weights}
     spec = _spec(tmp_path, "target", pattern="orientation", start=start, generations=1)
     assert main(["run", str(spec), "--out", str(tmp_path / "target")]) == 0
     target = tmp_path / "target"
@@ -87,10 +77,10 @@ def test_warm_start_copies_the_same_graphs_network_exactly(source):
 
 
 def test_bad_start_tables_stop_before_any_work(tmp_path, capsys):
-    spec = _spec(tmp_path, "bad", start=f'[start]\nfrom = "{tmp_path / "nowhere"}"')
+    spec = _spec(tmp_path, "bad", start={"from": str(tmp_path / "nowhere")})
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 2
     assert "start.from:" in capsys.readouterr().err and not (tmp_path / "run").exists()
-    spec = _spec(tmp_path, "bad", start='[start]\nweights = "all"')
+    spec = _spec(tmp_path, "bad", start={"weights": "all"})
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 2
     assert "needs start.from" in capsys.readouterr().err and not (tmp_path / "run").exists()
 

@@ -75,3 +75,34 @@ def test_a_string_where_a_list_of_tables_is_expected_is_one_message(tmp_path, ca
     assert main(["validate", str(spec)]) == 2
     err = capsys.readouterr().err
     assert err.count("synthesizers") == 1, err
+
+
+def test_spec_problems_and_pre_flight_problems_are_reported_together(tmp_path, capsys):
+    # a broken grammar file (pre-flight) beside a bad training.epochs and an unknown key (the spec)
+    (tmp_path / "broken.lark").write_text("start: (\n")
+    spec = _spec(tmp_path, {'equivalence = "ported"': 'equivalence = "ported"\ngrammar = "broken.lark"',
+                            "epochs = 4": 'epochs = "ten"', "batch_size = 16": "batch_size = 16\nlr_decay = 2",
+                            "dim = 32": "dim = 30"})
+    for command in ("validate", "run"):
+        assert main([command, str(spec)]) == 2
+        err = capsys.readouterr().err
+        assert "4 problems in the spec" in err, err
+        for part in ('training.epochs: expected an integer, got "ten"', "training.lr_decay: unknown key",
+                     "domain.grammar: ", "broken.lark:1:", "model: the sin-cos positional code"):
+            assert part in err, (part, err)
+        assert "Traceback" not in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_part_with_problems_of_its_own_is_not_checked_again(tmp_path, capsys):
+    # a bad synthesizer option and a bad injector option: building that synthesizer and the
+    # model's pre-flight would only repeat them; the initial programs, a valid part, are parsed
+    spec = _spec(tmp_path, {"max_size = 16": 'max_size = "big"', 'injector = {plugin = "gssnn"}':
+                            'injector = {plugin = "gssnn", faithful = 3}',
+                            "size = 8\n": 'size = 8\ninitial = ["(no such program"]\n'})
+    assert main(["validate", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert "3 problems in the spec" in err, err
+    assert 'synthesizers[1].max_size: expected an integer, got "big"' in err
+    assert "model.injector.faithful: expected true or false, got 3" in err
+    assert "population.initial[0]: " in err and "model: " not in err

@@ -120,18 +120,13 @@ def test_a_quickstart_sized_run_uses_the_recursive_grammar(tmp_path, monkeypatch
 
     from framework.cli import main
     from framework.dsl.grammar import grammars_dir
-    from tests.framework.test_engine import TINY
+    from tiny_runs import TINY, write_spec
 
     monkeypatch.setenv("FRAMEWORK_CACHE", str(tmp_path / "cache"))
-    initial = ", ".join(json.dumps(BUILDERS[name][0]) for name in ("chain", "binary tree"))
-    grammar = (grammars_dir() / "graph-rec.lark").as_posix()
-    text = (TINY.format(seed=0, extra_model="")  # the engine tests' tiny run, on the recursive grammar
-            .replace('equivalence = "ported"', f'equivalence = "ported"\ngrammar = "{grammar}"\nargument = 3')
-            .replace("[library]", '[[synthesizers]]\nplugin = "behavioural"\n\n[library]')
-            .replace("explore_budget = 20000", f"explore_budget = 5000\ninitial = [{initial}]"))
-    assert grammar in text and "behavioural" in text and "initial" in text
-    spec = tmp_path / "spec.toml"
-    spec.write_text(text)
+    spec = write_spec(tmp_path, {  # the engine tests' tiny run, on the recursive grammar
+        "domain.grammar": (grammars_dir() / "graph-rec.lark").as_posix(), "domain.argument": 3,
+        "synthesizers": [*TINY["synthesizers"], {"plugin": "behavioural"}], "population.explore_budget": 5000,
+        "population.initial": [BUILDERS["chain"][0], BUILDERS["binary tree"][0]]})
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
     members = [json.loads(line) for line in (tmp_path / "run" / "population" / "g0.jsonl").read_text().splitlines()]
     programs = {m["program"] for m in members}
