@@ -55,9 +55,10 @@ class GSSNN(nn.Module):
         if not self.checked:
             return self._checked_graph_head(z)
         node_feats, edge_feats = self.injector(z)
+        mean = self.injector.node_mean
         if isinstance(self.backbone, Backbone):  # may average before its last linear map (cheaper)
-            return self.head(self.backbone.pooled(node_feats, self.injector.edge_index, edge_feats))
-        return self.head(self.backbone(node_feats, self.injector.edge_index, edge_feats).mean(dim=1))
+            return self.head(self.backbone.pooled(node_feats, self.injector.edge_index, edge_feats, mean=mean))
+        return self.head(mean(self.backbone(node_feats, self.injector.edge_index, edge_feats)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.checked:

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from framework import UsageError, sincos_code
+from framework import UsageError, sincos_code, under_vmap
 from framework_plugins.encoders.options import PixelShuffleViTOptions
 from framework_plugins.encoders.transformer import Transformer
 
@@ -54,7 +54,23 @@ class ConvResidual(nn.Module):
         self.conv1b = nn.Conv2d(channels, channels, kernel_size=1, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv1b(F.gelu(self.conv1a(layer_norm_chw(self.conv3(x), self.norm))))
+        h = layer_norm_chw(convolve(self.conv3, x), self.norm)
+        return x + convolve(self.conv1b, F.gelu(convolve(self.conv1a, h)))
+
+
+def convolve(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """``conv(x)`` (stride 1, "same" padding); under ``vmap`` as unfold and one matrix product.
+
+    ``vmap`` turns a member's convolution into a grouped one, which torch's CPU
+    kernels run group by group (one call per population member); unfold and a
+    batched matrix product stay one operation each. Same function.
+    """
+    if not under_vmap(x):
+        return conv(x)
+    (kh, kw), (ph, pw) = conv.kernel_size, conv.padding
+    patches = F.pad(x, (pw, pw, ph, ph)).unfold(2, kh, 1).unfold(3, kw, 1)  # [B, C, H, W, kh, kw], a view
+    out = torch.einsum("bchwij,ocij->bohw", patches, conv.weight)
+    return out if conv.bias is None else out + conv.bias[:, None, None]
 
 
 def layer_norm_chw(x: torch.Tensor, norm: nn.LayerNorm) -> torch.Tensor:
@@ -126,8 +142,10 @@ class PixelShuffleViT(nn.Module):
         self.convs.to(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pixels = self.stem[0](x).contiguous(memory_format=torch.channels_last)
-        features = self.convs(self.stem[1](pixels))
+        pixels = self.stem[0](x)
+        if not under_vmap(pixels):  # vmap cannot query memory formats: population members run NCHW (same function)
+            pixels = pixels.contiguous(memory_format=torch.channels_last)
+        features = self.convs(convolve(self.stem[1], pixels))
         # Channels-last [B, C, H, W] is [B, H, W, C] in memory: the tokens below are a view, no copy.
         tokens = features.flatten(2).transpose(1, 2)  # [B, H*W, width], row-major
         # Recomputed per call in the default dtype, then cast, as the original did: its exact function.
