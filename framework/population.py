@@ -47,6 +47,7 @@ from torch.nn import functional as F
 from framework.errors import FrameworkError
 from framework.nn.functional import uniform_source
 from framework.nn.injector import Injector
+from framework.nn.model import GSSNN
 from framework.task import TaskData
 from framework.training import (
     TrainResult,
@@ -117,7 +118,16 @@ def pad_graphs(models: Sequence[nn.Module]) -> list[nn.Module]:
         padded = [
             _replace(model, path, injector.padded(nodes, rows, messages)) for model, injector in zip(padded, injectors)
         ]
+        for model, injector in zip(padded, injectors):
+            _count_ghosts(model, model.get_submodule(path), nodes - injector.num_nodes)
     return padded
+
+
+def _count_ghosts(model: nn.Module, injector: Injector, ghosts: int) -> None:
+    """The (copied) :class:`GSSNN` around a padded ``injector`` checks its outputs on the padded node count."""
+    for module in model.modules():
+        if isinstance(module, GSSNN) and module.injector is injector:
+            module.num_nodes += ghosts
 
 
 def _replace(root: nn.Module, path: str, module: nn.Module) -> nn.Module:
@@ -260,6 +270,29 @@ class PopulationPlateau:
         self.best.copy_(torch.where(active, best, self.best))
         self.bad.copy_(torch.where(active, bad, self.bad))
         self.cooldown.copy_(torch.where(active, cooldown, self.cooldown))
+
+
+# -- boundary checks ---------------------------------------------------------------
+
+
+def check_boundaries(model: nn.Module, sample: torch.Tensor) -> None:
+    """Run ``model``'s first-forward boundary checks (:class:`framework.GSSNN`) on ``sample``
+    (on its device), before it is stacked: they read tensors on the host, which ``vmap``
+    cannot, and they check a plugin's output against the member's own graph, not the padded
+    one. A broken plugin raises :class:`framework.errors.PluginFault` as in the sequential
+    trainer; afterwards the model (and the padded copies made from it) skips the checks.
+
+    In evaluation mode without gradients: no dropout number is drawn, no state changes.
+    """
+    if all(m.checked for m in model.modules() if isinstance(m, GSSNN)):
+        return
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(sample)
+    finally:
+        model.train(was_training)
 
 
 # -- per-member dropout numbers ----------------------------------------------
@@ -468,6 +501,9 @@ class StackedPopulation:
         members = len(models)
         for model in models:
             model.to(device)
+        self.x, self.y = data.train.x.to(device), data.train.y.to(device).float()
+        for model in models:
+            check_boundaries(model, self.x[: options.batch_size])
         padded = pad_graphs(models)
         self.params, self.buffers = stack_module_state(padded)
         self.param_list = list(self.params.values())
@@ -475,7 +511,6 @@ class StackedPopulation:
             raise ValueError("population training needs one parameter dtype")
         template = copy.deepcopy(padded[0]).to("meta")  # the code that runs; its tensors come from the stacks
         template.train()
-        self.x, self.y = data.train.x.to(device), data.train.y.to(device).float()
         self.n = len(self.y)
         self.uniforms = MemberUniforms(models, padded[0], seeds, self.x, self.param_list[0].dtype)
         self.order_generators = [torch.Generator().manual_seed(seed) for seed in seeds]

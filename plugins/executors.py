@@ -188,7 +188,7 @@ class PopulationExecutor:
         self.chunk = options.chunk or None
 
     def run(self, jobs, train, on_result) -> None:
-        from framework.population import train_population
+        from framework.population import check_boundaries, train_population
 
         if not _trains_networks(train):
             LocalExecutor(NoOptions()).run(jobs, train, on_result)
@@ -196,9 +196,12 @@ class PopulationExecutor:
         train.record("population")
         ordered = InOrder(jobs, on_result)
         built, models, starts = [], [], []
+        device, data = train.device, train.data
+        sample = data.train.x[: train.training.batch_size].to(device)
         for index, job in enumerate(jobs):
             try:
                 model, start = train.build(job)
+                check_boundaries(model.to(device), sample)  # a plugin's fault fails its job, as in local
             except Exception as exc:  # this job fails; the others train
                 ordered.add(index, train.failure(exc))
             else:
@@ -208,9 +211,9 @@ class PopulationExecutor:
         train_population(
             models,
             [jobs[i].seed for i in built],
-            train.data,
+            data,
             train.training,
-            device=train.device,
+            device=device,
             chunk=self.chunk,
             on_result=lambda i, result: ordered.add(built[i], train.trained(models[i], result, starts[i])),
         )

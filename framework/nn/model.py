@@ -87,19 +87,26 @@ class GSSNN(nn.Module):
         _expect("injector", "node features", node_feats, (batch, n, self.dim), f"[batch, {n} nodes, model.dim]")
         _expect("injector", "message features", edge_feats, (batch, m, self.dim),
                 f"[batch, {m} messages (edge_index columns), model.dim]")
-        states = _stage("backbone", self.backbone, node_feats, edge_index, edge_feats)
+        if isinstance(self.backbone, Backbone):
+            # a look at the node states only: their dropout draws are given back, so the first
+            # forward draws what every later one does (and what population training feeds it)
+            with torch.random.fork_rng(devices=[z.device] if z.device.type == "cuda" else []):
+                states = _stage("backbone", self.backbone, node_feats, edge_index, edge_feats)
+        else:
+            states = _stage("backbone", self.backbone, node_feats, edge_index, edge_feats)
         _expect("backbone", "node states", states, (batch, n, self.dim), f"[batch, {n} nodes, model.dim]")
         if isinstance(self.backbone, Backbone):  # the value every later forward computes
-            pooled = _stage("backbone", self.backbone.pooled, node_feats, edge_index, edge_feats)
+            pooled = _stage("backbone", self.backbone.pooled, node_feats, edge_index, edge_feats,
+                            mean=self.injector.node_mean)
             _expect("backbone", "pooled states", pooled, (batch, self.dim), "[batch, model.dim]")
             return self.head(pooled)
-        return self.head(states.mean(dim=1))
+        return self.head(self.injector.node_mean(states))
 
 
-def _stage(kind: str, function: Any, *args: Any) -> Any:
-    """``function(*args)``, an exception in it reported as the fault of the ``kind`` plugin."""
+def _stage(kind: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``, an exception in it reported as the fault of the ``kind`` plugin."""
     try:
-        return function(*args)
+        return function(*args, **kwargs)
     except PluginFault:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of a plugin's module, named

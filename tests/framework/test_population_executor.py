@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -113,28 +113,16 @@ def test_population_executor_keeps_the_survivors_local_keeps(tmp_path, populatio
     assert read_json(tmp_path / "local" / "executor.json")["executor"] == "local"
 
 
-def _training_generation_0(run_dir: Path) -> bool:
-    try:
-        state = read_json(run_dir / "checkpoint.json")
-    except (FileNotFoundError, json.JSONDecodeError):
-        return False
-    return state["generation"] == 0 and state["phase"] == "train"
-
-
 @pytest.mark.slow
 def test_killed_mid_chunk_and_resumed_ends_with_the_same_artifacts(tmp_path, population_run):
     path = spec(tmp_path, 'plugin = "population"\nchunk = 2')
     run_dir = tmp_path / "run"
     command = [sys.executable, "-m", "framework.cli", "run", str(path), "--out", str(run_dir)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    # generation 0's candidates were found and its first chunk of 2 is training: kill it there
-    while not _training_generation_0(run_dir) and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.3)
-    process.send_signal(signal.SIGKILL)
-    assert process.wait() == -signal.SIGKILL, "the run finished before it could be killed"
-    assert read_json(run_dir / "checkpoint.json")["phase"] != "done"
+    # g0-002 opens generation 0's second chunk of 2: its result is recorded, its chunk-mate's is not
+    killed = subprocess.run(command, env={**os.environ, "FRAMEWORK_KILL_AT": "trained:g0-002"}, capture_output=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    state = read_json(run_dir / "checkpoint.json")
+    assert [c["id"] for c in state["pending"] if c["scores"]] == ["g0-000", "g0-001", "g0-002"]
     try:
         assert main(["run", str(path), "--out", str(run_dir), "--resume"]) == 0
     finally:
@@ -151,11 +139,14 @@ def test_a_network_that_cannot_be_built_fails_alone_and_reports_keep_job_order(t
     from framework.task import Split, TaskData
     from framework_plugins.executors import PopulationExecutor, PopulationOptions
 
+    class Broken:
+        graph = None
+
     class Trainer(NetworkTrainer):  # the engine's trainer; two jobs' networks cannot be built
-        def build_model(self, graph):
-            if graph == "broken":
+        def build(self, job):
+            if isinstance(job.candidate, Broken):
                 raise ValueError("cannot build this one")
-            return super().build_model(graph)
+            return super().build(job)
 
     x = torch.rand(16, 1, 8, 8)
     y = (x.mean(dim=(1, 2, 3)) > 0.5).float()
@@ -165,9 +156,6 @@ def test_a_network_that_cannot_be_built_fails_alone_and_reports_keep_job_order(t
     (tmp_path / "run").mkdir()
     trainer = Trainer(loaded, path.parent, plugins.registry, data, run_dir=RunDir(tmp_path / "run"))
 
-    class Broken:
-        graph = "broken"
-
     jobs = [TrainJob(key, Broken() if key in "be" else None, seed) for seed, key in enumerate("abcde")]
     heard = []
     PopulationExecutor(PopulationOptions()).run(jobs, trainer, lambda job, trained: heard.append((job.key, trained)))
@@ -176,3 +164,42 @@ def test_a_network_that_cannot_be_built_fails_alone_and_reports_keep_job_order(t
     for key in "be":
         assert dict(heard)[key].scores.failed == "ValueError: cannot build this one" and dict(heard)[key].weights is None
     assert all(t.scores.failed is None and t.weights for key, t in heard if key in "acd")
+
+
+def test_a_plugin_fault_at_the_first_forward_fails_its_candidate_as_under_local(tmp_path):
+    from framework.engine import TrainJob
+    from framework.network_trainer import NetworkTrainer
+    from framework.nn.testing import port_graph
+    from framework.run_dir import RunDir
+    from framework.spec import load_spec
+    from framework.task import Split, TaskData
+    from framework_plugins.executors import LocalExecutor, PopulationExecutor, PopulationOptions
+    from framework import NoOptions
+
+    class Candidate:
+        def __init__(self, nodes: int, broken: bool) -> None:
+            self.graph, self.broken = port_graph(nodes, extra_edges=1), broken
+
+    class Trainer(NetworkTrainer):  # one candidate's injector points a message past its graph's last node
+        def build(self, job):
+            model, start = super().build(job)
+            if job.candidate.broken:
+                model.injector.edge_index[1, 0] = model.injector.num_nodes
+            return model, start
+
+    x = torch.rand(16, 1, 8, 8)
+    y = (x.mean(dim=(1, 2, 3)) > 0.5).float()
+    data = TaskData(Split(x, y), Split(x[:0], y[:0]), Split(x, y), input_shape=(1, 8, 8))
+    path = spec(tmp_path, 'plugin = "population"')
+    loaded, plugins = load_spec(path)
+    jobs = [TrainJob(key, Candidate(nodes, key == "b"), seed) for seed, (key, nodes) in enumerate(zip("abc", (3, 5, 7)))]
+    heard = {}
+    for name, executor in (("local", LocalExecutor(NoOptions())), ("population", PopulationExecutor(PopulationOptions()))):
+        (tmp_path / name).mkdir()
+        trainer = Trainer(loaded, path.parent, plugins.registry, data, run_dir=RunDir(tmp_path / name))
+        executor.run(jobs, trainer, lambda job, trained: heard.setdefault(name, []).append(trained.scores))
+    local, population = heard["local"], heard["population"]
+    assert population[1].failed == local[1].failed
+    assert population[1].failed.startswith("injector 'gssnn': edge_index holds node positions outside 0..4")
+    assert [s.failed for s in population] == [None, local[1].failed, None]
+    assert [population[i].eval_accuracy for i in (0, 2)] == [local[i].eval_accuracy for i in (0, 2)]
