@@ -15,7 +15,7 @@ nodes, for P in 1, 4, 16, 50.
 that ``torch.profiler`` sees during one step of the whole population: the
 CPU-measurable proxy of GPU launch cost (on CUDA, ``cuda_kernels_per_step``
 counts the launched kernels too). ``seconds_per_step`` are medians over
-``--repeats`` steps with the contenders alternated, ``spread`` their min and
+``--steps`` steps with the contenders alternated, ``spread`` their min and
 max; ``speedup`` is sequential / population. ``peak_memory_mb``: on CUDA the
 allocator's peak during a step; on CPU the state the contender holds
 (parameters, gradients, optimiser moments, stacked buffers) plus the peak of
@@ -74,8 +74,7 @@ class Sequential:
         self.models, self.options, self.device = models, options, device
         self.optimizers = [build_optimizer(m.to(device).train(), options, device) for m in models]
         self.x, self.y = data.train.x.to(device), data.train.y.to(device)
-        for seed in range(len(models)):  # the moments exist after a first step, as they do in training
-            self.step(torch.arange(options.batch_size))
+        self.step()  # the moments exist after a first step, as they do in training
 
     def step(self, batch: torch.Tensor | None = None) -> None:
         batch = torch.arange(self.options.batch_size, device=self.device) if batch is None else batch
@@ -187,8 +186,11 @@ def measure(members: int, sizes: dict, device: torch.device, repeats: int) -> di
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--members", default="1,4,16,50", help="population sizes, comma-separated")
-    parser.add_argument("--repeats", type=int, default=5, help="timed steps per contender and size")
+    parser.add_argument("--P", "--members", dest="members", default="1,4,16,50",
+                        help="population sizes, comma-separated")
+    parser.add_argument("--steps", "--repeats", dest="repeats", type=int, default=5,
+                        help="timed steps per contender and size (P = 50 sequential at the paper's size: "
+                             "about a minute a step on a 2-core CPU)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch CPU threads")
     parser.add_argument("--small", action="store_true", help="tiny sizes (for the test of this script)")
     args = parser.parse_args(argv)

@@ -128,8 +128,8 @@ class RunDir:
 
 #: The names a run directory holds at its top level (anything else is not a run's).
 LAYOUT = frozenset({
-    "spec.toml", "run.json", "data.json", "checkpoint.json", "metrics.jsonl", "summary.json", "summary.md",
-    "grammars", "population", "plots", "drawings", "tensorboard", ".lock", "networks", "start.json", "probes",
+    "spec.toml", "run.json", "data.json", "executor.json", "checkpoint.json", "metrics.jsonl", "summary.json",
+    "summary.md", "grammars", "population", "plots", "drawings", "tensorboard", ".lock", "networks", "start.json", "probes",
 })
 
 

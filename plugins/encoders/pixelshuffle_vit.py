@@ -59,18 +59,28 @@ class ConvResidual(nn.Module):
 
 
 def convolve(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
-    """``conv(x)`` (stride 1, "same" padding); under ``vmap`` as unfold and one matrix product.
+    """``conv(x)`` (stride 1, "same" padding); under ``vmap`` as one matrix product over channels.
 
     ``vmap`` turns a member's convolution into a grouped one, which torch's CPU
-    kernels run group by group (one call per population member); unfold and a
-    batched matrix product stay one operation each. Same function.
+    kernels run group by group (one call per population member); a batched
+    matrix product stays one operation. It runs on the ``[B, H, W, C]`` view
+    (a 1 x 1 convolution needs no patches; a larger one unfolds them there)
+    and returns that layout viewed as ``[B, C, H, W]``: the channels-last layout
+    of the sequential path, so the convolutions, LayerNorms and tokens that
+    follow read it without copies. Same function.
     """
     if not under_vmap(x):
         return conv(x)
-    (kh, kw), (ph, pw) = conv.kernel_size, conv.padding
-    patches = F.pad(x, (pw, pw, ph, ph)).unfold(2, kh, 1).unfold(3, kw, 1)  # [B, C, H, W, kh, kw], a view
-    out = torch.einsum("bchwij,ocij->bohw", patches, conv.weight)
-    return out if conv.bias is None else out + conv.bias[:, None, None]
+    pixels = x.permute(0, 2, 3, 1)  # [B, H, W, C]
+    if conv.kernel_size == (1, 1):
+        out = torch.einsum("bhwc,oc->bhwo", pixels, conv.weight[:, :, 0, 0])
+    else:
+        (kh, kw), (ph, pw) = conv.kernel_size, conv.padding
+        patches = F.pad(pixels, (0, 0, pw, pw, ph, ph)).unfold(1, kh, 1).unfold(2, kw, 1)  # [B, H, W, C, kh, kw]
+        out = torch.einsum("bhwcij,ocij->bhwo", patches, conv.weight)
+    if conv.bias is not None:
+        out = out + conv.bias
+    return out.permute(0, 3, 1, 2)
 
 
 def layer_norm_chw(x: torch.Tensor, norm: nn.LayerNorm) -> torch.Tensor:

@@ -44,10 +44,6 @@ eval = 32
 plugin = "enumerative"
 max_size = 12
 
-[library]
-plugin = "stitch"
-iterations = 1
-
 [model]
 dim = 16
 encoder = {{plugin = "mlp", hidden = [16]}}
@@ -55,6 +51,10 @@ encoder = {{plugin = "mlp", hidden = [16]}}
 [training]
 epochs = 2
 batch_size = 8
+
+[library]
+plugin = "stitch"
+iterations = 1
 
 [population]
 size = 6
@@ -74,13 +74,14 @@ COMPARED = ("checkpoint.json", "metrics.jsonl", "summary.json", "population/g0.j
 
 
 def spec(tmp_path: Path, executor: str) -> Path:
-    path = tmp_path / "spec.toml"
-    path.write_text(SPEC.format(fixture=FIXTURE, executor=executor))
-    return path
+    """The spec above with ``[executor]`` set to ``executor`` (TOML lines), written into ``tmp_path``."""
+    (tmp_path / "spec.toml").write_text(SPEC.format(fixture=FIXTURE, executor=executor))
+    return tmp_path / "spec.toml"
 
 
 @pytest.fixture(autouse=True)
 def _float32_after(tmp_path_factory, monkeypatch):
+    """A shared task cache; the float64 task's default dtype undone after each test."""
     monkeypatch.setenv("FRAMEWORK_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
     yield
     torch.set_default_dtype(torch.float32)
