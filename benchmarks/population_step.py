@@ -106,34 +106,28 @@ class Population:
             t.numel() * t.element_size() for t in s.param_list)
 
 
-def count_ops(step: Callable[[], None], device: torch.device) -> dict[str, int]:
+def profile_step(step: Callable[[], None], device: torch.device) -> tuple[dict[str, int], int]:
+    """One profiled step: its operator counts and the peak of what it allocates (one step, not two:
+    P = 50 sequential at the paper's size takes minutes a step on a CPU)."""
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
-    with profile(activities=activities) as prof:
+    if device.type == "cuda":
+        synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        base = torch.cuda.memory_allocated(device)
+    with profile(activities=activities, profile_memory=device.type != "cuda") as prof:
         step()
         synchronize(device)
     events = prof.events()
     counts = {"aten": sum(e.name.startswith("aten::") for e in events)}
     if device.type == "cuda":
         counts["cuda"] = sum(e.device_type == torch.autograd.DeviceType.CUDA for e in events)
-    return counts
-
-
-def step_peak_bytes(step: Callable[[], None], device: torch.device) -> int:
-    if device.type == "cuda":
-        synchronize(device)
-        torch.cuda.reset_peak_memory_stats(device)
-        base = torch.cuda.memory_allocated(device)
-        step()
-        synchronize(device)
-        return torch.cuda.max_memory_allocated(device) - base
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-        step()
-    usage = sorted((e.time_range.start, e.cpu_memory_usage) for e in prof.events() if e.name == "[memory]")
+        return counts, torch.cuda.max_memory_allocated(device) - base
+    usage = sorted((e.time_range.start, e.cpu_memory_usage) for e in events if e.name == "[memory]")
     peak = current = 0
     for _, delta in usage:
         current += delta
         peak = max(peak, current)
-    return peak
+    return counts, peak
 
 
 def synchronize(device: torch.device) -> None:
@@ -164,8 +158,9 @@ def measure(members: int, sizes: dict, device: torch.device, repeats: int) -> di
     contenders = {"sequential": Sequential([copy.deepcopy(m) for m in models], data, options, device),
                   "population": Population(models, data, options, device)}
     with _deterministic(device):
-        kernels = {name: count_ops(c.step, device) for name, c in contenders.items()}
-        peaks = {name: c.state_bytes() + step_peak_bytes(c.step, device) for name, c in contenders.items()}
+        profiled = {name: profile_step(c.step, device) for name, c in contenders.items()}
+        kernels = {name: counts for name, (counts, _) in profiled.items()}
+        peaks = {name: c.state_bytes() + profiled[name][1] for name, c in contenders.items()}
         times = race({name: c.step for name, c in contenders.items()}, repeats, device)
     median = {name: statistics.median(t) for name, t in times.items()}
     row = {
