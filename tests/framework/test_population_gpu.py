@@ -83,4 +83,4 @@ def test_quickstart_trains_with_the_population_executor(tmp_path, monkeypatch):
     assert main(["run", str(path), "--out", str(tmp_path / "run")]) == 0
     assert json.loads((tmp_path / "run" / "executor.json").read_text())["executor"] == "population"
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
-    assert summary["gssnn"]["n"] >= 1 and summary["baseline"]["n"] == 3
+    assert summary["survivors"]["n"] >= 1 and summary["baseline"]["n"] == 3
