@@ -127,6 +127,11 @@ class Injector(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
 
+    @property
+    def has_ghosts(self) -> bool:
+        """Whether this is a :meth:`padded` copy, whose readout must leave ghost nodes out."""
+        return "node_mask" in self._buffers
+
     def node_mean(self, node_states: torch.Tensor) -> torch.Tensor:
         """The readout ``[B, N, D] -> [B, D]``: the mean over the graph's nodes (ghosts of :meth:`padded` excluded)."""
         if "node_mask" not in self._buffers:

@@ -55,10 +55,17 @@ class GSSNN(nn.Module):
         if not self.checked:
             return self._checked_graph_head(z)
         node_feats, edge_feats = self.injector(z)
-        mean = self.injector.node_mean
         if isinstance(self.backbone, Backbone):  # may average before its last linear map (cheaper)
-            return self.head(self.backbone.pooled(node_feats, self.injector.edge_index, edge_feats, mean=mean))
-        return self.head(mean(self.backbone(node_feats, self.injector.edge_index, edge_feats)))
+            return self.head(self.backbone.pooled(node_feats, self.injector.edge_index, edge_feats, **self._ghosts()))
+        return self.head(self._node_mean(self.backbone(node_feats, self.injector.edge_index, edge_feats)))
+
+    def _ghosts(self) -> dict[str, Any]:
+        """``mean=`` for :meth:`Backbone.pooled` where a padded injector's ghost nodes must be left
+        out (population training); elsewhere none, so a backbone overriding ``pooled`` without it works."""
+        return {"mean": self.injector.node_mean} if getattr(self.injector, "has_ghosts", False) else {}
+
+    def _node_mean(self, states: torch.Tensor) -> torch.Tensor:
+        return self.injector.node_mean(states) if getattr(self.injector, "has_ghosts", False) else states.mean(dim=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.checked:
@@ -96,11 +103,10 @@ class GSSNN(nn.Module):
             states = _stage("backbone", self.backbone, node_feats, edge_index, edge_feats)
         _expect("backbone", "node states", states, (batch, n, self.dim), f"[batch, {n} nodes, model.dim]")
         if isinstance(self.backbone, Backbone):  # the value every later forward computes
-            pooled = _stage("backbone", self.backbone.pooled, node_feats, edge_index, edge_feats,
-                            mean=self.injector.node_mean)
+            pooled = _stage("backbone", self.backbone.pooled, node_feats, edge_index, edge_feats, **self._ghosts())
             _expect("backbone", "pooled states", pooled, (batch, self.dim), "[batch, model.dim]")
             return self.head(pooled)
-        return self.head(self.injector.node_mean(states))
+        return self.head(self._node_mean(states))
 
 
 def _stage(kind: str, function: Any, *args: Any, **kwargs: Any) -> Any:
