@@ -44,6 +44,7 @@ PUBLIC_MODULES = (
     "framework.dsl.rules",
     "framework.nn",
     "framework.nn.testing",
+    "framework.population",
     "framework.report",
     "framework.run_dir",
     "framework.stats",

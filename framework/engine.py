@@ -115,6 +115,7 @@ def _run_loop(spec: Spec, plugins: Plugins, run_dir: RunDir, spec_dir: Path, spe
     with locked(run_dir):  # one process at a time; released however this one ends
         state = _open_run_dir(run_dir, spec, spec_hash, resume, plugins.registry, console)
         write_json_atomic(run_dir.data, report.data_balance(loop.data))
+        loop.trainer.record(spec.executor.plugin)  # an executor that chooses (auto) rewrites it with its choice
         state = loop.report_missing(state)  # a run killed after a checkpoint, before its reporters drew
         if not (run_dir.root / state.grammar).exists():  # a new run (or one killed before its first grammar)
             loop.save_grammar(loop.grammar0, state.grammar)
@@ -251,7 +252,7 @@ class _Loop:
         self.start, self.grammar0 = parts.start, parts.grammar  # [start]'s run, or None; the starting grammar
         with console.status(escape(f"loading task {spec.task.plugin!r}")):
             self.data = parts.task.load(cache_dir(), spec.run.seed)
-        self.trainer = NetworkTrainer(spec, spec_dir, self.registry, self.data, console)
+        self.trainer = NetworkTrainer(spec, spec_dir, self.registry, self.data, console, run_dir)
         if parts.input_shape != self.data.input_shape:  # not checked before the data was loaded
             check_model(spec, plugins, self.data.input_shape)
         # the protocol lists requires_splits; selectors written before it may lack it

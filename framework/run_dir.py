@@ -4,7 +4,7 @@ The engine, ``framework report`` and every reporter plugin take their paths
 from a :class:`RunDir`, so the layout is written down once (docs/runs.md
 lists the same files)::
 
-    spec.toml  run.json  data.json  checkpoint.json  metrics.jsonl
+    spec.toml  run.json  data.json  executor.json  checkpoint.json  metrics.jsonl
     summary.json  summary.md
     grammars/g<g>.lark      population/g<g>.jsonl
     plots/g<g>.png          drawings/g<g>/<id>.svg
@@ -48,6 +48,11 @@ class RunDir:
     def data(self) -> Path:
         """Size, positive rate and majority-class accuracy of each split."""
         return self.root / "data.json"
+
+    @property
+    def executor(self) -> Path:
+        """Which executor trained the networks, on which device (rewritten by each run or resume)."""
+        return self.root / "executor.json"
 
     @property
     def checkpoint(self) -> Path:
@@ -123,8 +128,8 @@ class RunDir:
 
 #: The names a run directory holds at its top level (anything else is not a run's).
 LAYOUT = frozenset({
-    "spec.toml", "run.json", "data.json", "checkpoint.json", "metrics.jsonl", "summary.json", "summary.md",
-    "grammars", "population", "plots", "drawings", "tensorboard", ".lock", "networks", "start.json", "probes",
+    "spec.toml", "run.json", "data.json", "executor.json", "checkpoint.json", "metrics.jsonl", "summary.json",
+    "summary.md", "grammars", "population", "plots", "drawings", "tensorboard", ".lock", "networks", "start.json", "probes",
 })
 
 

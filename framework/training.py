@@ -24,6 +24,7 @@ import torch
 from attrs import field, frozen
 from attrs.validators import instance_of, optional
 from torch import nn
+from torch.nn import functional as F
 
 from framework.errors import UsageError
 from framework.task import Split, TaskData
@@ -31,6 +32,11 @@ from framework.training_options import TrainingOptions
 
 #: ``progress(step, total_steps, loss, running_accuracy)``, called after every training step.
 ProgressCallback = Callable[[int, int, float, float], None]
+
+#: ``inspect(step, logits, gradients, learning_rate)`` after every optimiser step: the batch's
+#: logits, every parameter's gradient (``named_parameters`` order) and the learning rate the next
+#: step will use. For tests that hold one trainer against another.
+StepInspector = Callable[[int, torch.Tensor, list[torch.Tensor], float], None]
 
 
 @frozen
@@ -108,6 +114,11 @@ def _logits(output: torch.Tensor) -> torch.Tensor:
     raise UsageError(f"a binary task needs one logit per sample, the model returned shape {tuple(output.shape)}")
 
 
+def _loss_precision(logits: torch.Tensor) -> torch.Tensor:
+    """Logits as the loss takes them: float32 from autocast's bf16, float64 kept (exact tests)."""
+    return logits if logits.dtype == torch.float64 else logits.float()
+
+
 def _autocast(device: torch.device, amp: bool | str) -> contextlib.AbstractContextManager[object]:
     enabled = device.type == "cuda" and amp in (True, "auto")
     if not enabled:
@@ -176,6 +187,35 @@ def build_optimizer(
     return optimizer, scheduler
 
 
+def train_step(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    options: TrainingOptions,
+    device: torch.device,
+) -> tuple[torch.Tensor, float]:
+    """One step of :func:`train` on the batch ``(x, y)``: the logits and the loss.
+
+    BCE-with-logits, backward, the optimiser's step and the scheduler's (on
+    the loss, when ``options.scheduler`` is ``"plateau"``). A non-finite loss
+    is returned before anything changes.
+    """
+    with _autocast(device, options.amp):
+        logits = _loss_precision(_logits(model(x)))
+    loss = F.binary_cross_entropy_with_logits(logits, y)
+    loss_value = loss.item()
+    if not math.isfinite(loss_value):
+        return logits, loss_value
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    if options.scheduler == "plateau":
+        scheduler.step(loss_value)
+    return logits, loss_value
+
+
 def train(
     model: nn.Module,
     data: TaskData,
@@ -184,6 +224,7 @@ def train(
     device: torch.device,
     seed: int,
     progress: ProgressCallback | None = None,
+    inspect: StepInspector | None = None,
 ) -> TrainResult:
     """Train ``model`` (logits ``[B]`` or ``[B, 1]``) on ``data.train`` and score every split.
 
@@ -195,7 +236,6 @@ def train(
     order_generator = torch.Generator().manual_seed(seed)
     model.to(device)
     optimizer, scheduler = build_optimizer(model, options, device)
-    loss_function = nn.BCEWithLogitsLoss()
     x, y = data.train.x.to(device), data.train.y.to(device).float()
     n = len(y)
     total_steps = options.epochs * math.ceil(n / options.batch_size)
@@ -208,19 +248,14 @@ def train(
             loss_sum, correct = 0.0, 0
             for start in range(0, n, options.batch_size):
                 batch = order[start : start + options.batch_size].to(device)
-                with _autocast(device, options.amp):
-                    logits = _logits(model(x[batch])).float()
-                loss = loss_function(logits, y[batch])
-                loss_value = loss.item()
+                logits, loss_value = train_step(model, optimizer, scheduler, x[batch], y[batch], options, device)
                 step += 1
                 if not math.isfinite(loss_value):
                     reason = f"loss became {loss_value} at step {step} (epoch {epoch + 1})"
                     return _failed(epoch_losses, started, reason)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                if options.scheduler == "plateau":
-                    scheduler.step(loss_value)
+                if inspect is not None:
+                    grads = [p.grad for p in model.parameters()]
+                    inspect(step, logits.detach(), grads, optimizer.param_groups[0]["lr"])
                 loss_sum += loss_value * len(batch)
                 correct += int(((logits.detach() > 0) == (y[batch] > 0.5)).sum())
                 if progress is not None:

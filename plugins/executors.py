@@ -15,6 +15,12 @@ recorded for it, and the others go on.
 * ``process``: a pool of worker processes on this machine.
 * ``ray``: Ray tasks on a local Ray instance or a cluster (the ``ray`` extra;
   Ray is imported only when this executor is built).
+* ``population``: a run's networks together, batched (:mod:`framework.population`);
+  the same results as ``local`` (to rounding), far fewer kernel launches on a GPU.
+  It trains with the parts of the engine's ``NetworkTrainer`` (``build``, ``data``,
+  ``training``, ``device``, ``trained``, ``failure``, ``record``); any other
+  runner's jobs (a study's runs) it runs one after another, as ``local``.
+* ``auto``: ``population`` when the run's device is CUDA, ``local`` otherwise.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from multiprocessing import get_context
 from typing import Any, Callable, Sequence
 
 from attrs import field, frozen
-from attrs.validators import ge, gt, optional
+from attrs.validators import ge, gt, instance_of, optional
 
 from framework import NoOptions, PluginInfo, UsageError, hookimpl
 
@@ -157,6 +163,76 @@ def _ray_executor(options: RayOptions) -> Any:
     return RayExecutor(options)
 
 
+@frozen
+class PopulationOptions:
+    """Options of ``executor = {plugin = "population", ...}`` (and ``auto``).
+
+    Attributes:
+        chunk: networks trained together at most; 0 sizes chunks from free
+            device memory on CUDA (the whole bucket on CPU).
+    """
+
+    chunk: int = field(default=0, validator=[instance_of(int), ge(0)])
+
+
+def _trains_networks(train: Any) -> bool:
+    """Whether ``train`` is the engine's ``NetworkTrainer``, whose parts train networks another way
+    (a study's run runner, or a contract suite's stand-in, only runs a job)."""
+    return callable(getattr(train, "build", None))
+
+
+class PopulationExecutor:
+    """Trains a run's networks together; any other runner's jobs run one after another."""
+
+    def __init__(self, options: PopulationOptions) -> None:
+        self.chunk = options.chunk or None
+
+    def run(self, jobs, train, on_result) -> None:
+        from framework.population import check_boundaries, train_population
+
+        if not _trains_networks(train):
+            LocalExecutor(NoOptions()).run(jobs, train, on_result)
+            return
+        train.record("population")
+        ordered = InOrder(jobs, on_result)
+        built, models, starts = [], [], []
+        device, data = train.device, train.data
+        sample = data.train.x[: train.training.batch_size].to(device)
+        for index, job in enumerate(jobs):
+            try:
+                model, start = train.build(job)
+                check_boundaries(model.to(device), sample)  # a plugin's fault fails its job, as in local
+            except Exception as exc:  # this job fails; the others train
+                ordered.add(index, train.failure(exc))
+            else:
+                built.append(index)
+                models.append(model)
+                starts.append(start)
+        train_population(
+            models,
+            [jobs[i].seed for i in built],
+            data,
+            train.training,
+            device=device,
+            chunk=self.chunk,
+            on_result=lambda i, result: ordered.add(built[i], train.trained(models[i], result, starts[i])),
+        )
+
+
+class AutoExecutor:
+    def __init__(self, options: PopulationOptions) -> None:
+        self.population, self.local = PopulationExecutor(options), LocalExecutor(NoOptions())
+
+    def run(self, jobs, train, on_result) -> None:
+        if not _trains_networks(train):
+            self.local.run(jobs, train, on_result)
+        elif train.device.type == "cuda":
+            self.population.run(jobs, train, on_result)
+        else:
+            train.record("local")
+            self.local.run(jobs, train, on_result)
+
+
 @hookimpl
 def register_executors():
     return [
@@ -165,4 +241,8 @@ def register_executors():
                    summary="a pool of worker processes on this machine"),
         PluginInfo("ray", "executor", _ray_executor, RayOptions,
                    summary="Ray tasks on a local instance or a cluster (the ray extra)"),
+        PluginInfo("population", "executor", PopulationExecutor, PopulationOptions,
+                   summary="train a generation's networks together in one batched pass (for GPUs)"),
+        PluginInfo("auto", "executor", AutoExecutor, PopulationOptions,
+                   summary="population on CUDA, local otherwise"),
     ]

@@ -20,6 +20,7 @@ _MODULES = {
     "Injector": "framework.nn.injector",
     "LayerStackOptions": "framework.nn.options",
     "SAGEOptions": "framework.nn.options",
+    "add_rows": "framework.nn.functional",
     "add_self_loops": "framework.nn.functional",
     "check_activation": "framework.nn.options",
     "chunk_gather_index": "framework.nn.injector",
@@ -30,6 +31,7 @@ _MODULES = {
     "scatter_softmax": "framework.nn.functional",
     "scatter_sum": "framework.nn.functional",
     "sincos_code": "framework.nn.injector",
+    "under_vmap": "framework.nn.functional",
 }
 
 __getattr__, __dir__ = lazy_names(__name__, _MODULES)

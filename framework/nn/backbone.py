@@ -18,6 +18,14 @@ from torch.nn import functional as F
 from framework.nn.functional import dropout_masks
 from framework.nn.options import ACTIVATION_NAMES, check_activation
 
+#: A readout over nodes: ``[B, N, D] -> [B, D]``.
+NodeMean = Callable[[torch.Tensor], torch.Tensor]
+
+
+def _mean_over_nodes(h: torch.Tensor) -> torch.Tensor:
+    return h.mean(dim=1)
+
+
 #: The activation of each name backbone options accept (:data:`~framework.nn.options.ACTIVATION_NAMES`).
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = dict(
     zip(ACTIVATION_NAMES, (lambda h: h, F.relu, F.gelu, F.elu), strict=True)
@@ -69,22 +77,32 @@ class Backbone(nn.Module):
     def forward(
         self, node_feats: torch.Tensor, edge_index: torch.Tensor, edge_feats: torch.Tensor | None = None
     ) -> torch.Tensor:
-        return self._propagate(node_feats, edge_index, edge_feats, pool=False)
+        return self._propagate(node_feats, edge_index, edge_feats, pool=None)
 
     def pooled(
-        self, node_feats: torch.Tensor, edge_index: torch.Tensor, edge_feats: torch.Tensor | None = None
+        self,
+        node_feats: torch.Tensor,
+        edge_index: torch.Tensor,
+        edge_feats: torch.Tensor | None = None,
+        mean: NodeMean | None = None,
     ) -> torch.Tensor:
-        """``forward(...).mean(dim=1)``: the mean node state ``[B, D]`` (the G-SSNN readout).
+        """``mean(forward(...))``: the mean node state ``[B, D]`` (the G-SSNN readout).
 
-        A last layer with a ``pooled`` method (the layer's arguments, the mean
-        of its output over nodes) computes that mean itself, e.g. before a
-        final linear map, which commutes with it and then runs on B rows
+        ``mean`` maps ``[B, N, D]`` to ``[B, D]``; by default the mean over all
+        nodes (an injector padded for population training passes one that
+        skips its ghost nodes). A last layer with a ``pooled`` method (the
+        layer's arguments and ``mean``) computes that mean itself, e.g. before
+        a final linear map, which commutes with it and then runs on B rows
         instead of B x N. Same dropout draws as :meth:`forward`.
         """
-        return self._propagate(node_feats, edge_index, edge_feats, pool=True)
+        return self._propagate(node_feats, edge_index, edge_feats, pool=mean or _mean_over_nodes)
 
     def _propagate(
-        self, node_feats: torch.Tensor, edge_index: torch.Tensor, edge_feats: torch.Tensor | None, pool: bool
+        self,
+        node_feats: torch.Tensor,
+        edge_index: torch.Tensor,
+        edge_feats: torch.Tensor | None,
+        pool: NodeMean | None,
     ) -> torch.Tensor:
         act = ACTIVATIONS[self.act]
         edges = edge_feats if self.supports_edge_feats else None
@@ -101,12 +119,12 @@ class Backbone(nn.Module):
             if masks is not None:
                 h = h * next(masks)
                 e = None if edges is None else edges * next(masks)
-            if pool and i == last and hasattr(layer, "pooled"):
-                return layer.pooled(h, edge_index, e)
+            if pool is not None and i == last and hasattr(layer, "pooled"):
+                return layer.pooled(h, edge_index, e, pool)
             h = layer(h, edge_index, e)
             if i < last:
                 h = act(h)
-        return h.mean(dim=1) if pool else h
+        return h if pool is None else pool(h)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.dim}, depth={self.depth})"

@@ -17,6 +17,9 @@ choice of encoder entries, as precomputed index tensors.
 
 from __future__ import annotations
 
+import copy
+from typing import ClassVar
+
 import torch
 from torch import nn
 
@@ -99,7 +102,13 @@ class Injector(nn.Module):
         element_of_message: buffer ``[M]``, the element row (``N + edge``) of
             each message.
         num_nodes: ``N``.
+        element_buffers: names of the buffers with one row per element (the
+            nodes, then the edges), which :meth:`padded` extends; ``None``
+            (the default for subclasses that do not say) means the injector
+            cannot be padded.
     """
+
+    element_buffers: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, graph: GraphIndex, dim: int, copies: int = 1) -> None:
         super().__init__()
@@ -117,6 +126,67 @@ class Injector(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
+
+    @property
+    def has_ghosts(self) -> bool:
+        """Whether this is a :meth:`padded` copy, whose readout must leave ghost nodes out."""
+        return "node_mask" in self._buffers
+
+    def node_mean(self, node_states: torch.Tensor) -> torch.Tensor:
+        """The readout ``[B, N, D] -> [B, D]``: the mean over the graph's nodes (ghosts of :meth:`padded` excluded)."""
+        if "node_mask" not in self._buffers:
+            return node_states.mean(dim=1)
+        return (node_states * self.node_mask[:, None]).sum(dim=1) / self.node_count
+
+    def edge_rows(self) -> int:
+        """Rows of the element buffers after the node rows (0 without element buffers)."""
+        names = self.element_buffers or ()
+        return int(self._buffers[names[0]].shape[0]) - self.num_nodes if names else 0
+
+    def padded(self, num_nodes: int, num_edge_rows: int, num_messages: int) -> Injector:
+        """A copy on the same graph padded with ghosts: ``num_nodes`` node rows, ``num_messages`` messages.
+
+        Population training stacks the buffers of many candidates, so their
+        shapes must agree. Ghost nodes (after the real ones) and ghost edge
+        rows copy row 0 of every element buffer; ghost messages run from the
+        first ghost node to itself, so no real node receives anything new;
+        :meth:`node_mean` leaves the ghost nodes out. The real nodes' features
+        and states are then those of this injector. Parameters are shared.
+
+        Raises ValueError if the injector cannot be padded (``element_buffers``
+        is None), if a size is smaller than this graph's, or if ghost messages
+        are asked for without a ghost node to carry them.
+        """
+        real_nodes, real_messages = self.num_nodes, self.num_messages
+        real_edge_rows = self.edge_rows()
+        if self.element_buffers is None:
+            raise ValueError(f"{type(self).__name__} does not name its element buffers; it cannot be padded")
+        if num_nodes < real_nodes or num_messages < real_messages or num_edge_rows < real_edge_rows:
+            raise ValueError("padded sizes must not be smaller than the graph's")
+        if num_messages > real_messages and num_nodes == real_nodes:
+            raise ValueError("ghost messages need a ghost node")
+        ghost_nodes, ghost_rows = num_nodes - real_nodes, num_edge_rows - real_edge_rows
+        ghost_messages = num_messages - real_messages
+        new = copy.copy(self)
+        new._parameters, new._buffers, new._modules = dict(self._parameters), dict(self._buffers), dict(self._modules)
+        for name in self.element_buffers:
+            rows = self._buffers[name]
+            first = rows[:1].expand(1 + max(ghost_nodes, ghost_rows), *rows.shape[1:])
+            new._buffers[name] = torch.cat(
+                [rows[:real_nodes], first[:ghost_nodes], rows[real_nodes:], first[:ghost_rows]]
+            )
+        ghost_edges = self.edge_index.new_full((2, ghost_messages), real_nodes)
+        new._buffers["edge_index"] = torch.cat([self.edge_index, ghost_edges], dim=1)
+        new._buffers["element_of_message"] = torch.cat(
+            [self.element_of_message + ghost_nodes, self.element_of_message.new_zeros(ghost_messages)]
+        )
+        mask = torch.zeros(num_nodes, dtype=torch.get_default_dtype(), device=self.edge_index.device)
+        mask[:real_nodes] = 1.0
+        new._buffers["node_mask"] = mask
+        new._buffers["node_count"] = torch.tensor(float(real_nodes), dtype=mask.dtype, device=mask.device)
+        new._non_persistent_buffers_set = self._non_persistent_buffers_set | {"node_mask", "node_count"}
+        new.num_nodes = num_nodes
+        return new
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, nodes={self.num_nodes}, messages={self.num_messages}"

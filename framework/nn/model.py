@@ -56,8 +56,16 @@ class GSSNN(nn.Module):
             return self._checked_graph_head(z)
         node_feats, edge_feats = self.injector(z)
         if isinstance(self.backbone, Backbone):  # may average before its last linear map (cheaper)
-            return self.head(self.backbone.pooled(node_feats, self.injector.edge_index, edge_feats))
-        return self.head(self.backbone(node_feats, self.injector.edge_index, edge_feats).mean(dim=1))
+            return self.head(self.backbone.pooled(node_feats, self.injector.edge_index, edge_feats, **self._ghosts()))
+        return self.head(self._node_mean(self.backbone(node_feats, self.injector.edge_index, edge_feats)))
+
+    def _ghosts(self) -> dict[str, Any]:
+        """``mean=`` for :meth:`Backbone.pooled` where a padded injector's ghost nodes must be left
+        out (population training); elsewhere none, so a backbone overriding ``pooled`` without it works."""
+        return {"mean": self.injector.node_mean} if getattr(self.injector, "has_ghosts", False) else {}
+
+    def _node_mean(self, states: torch.Tensor) -> torch.Tensor:
+        return self.injector.node_mean(states) if getattr(self.injector, "has_ghosts", False) else states.mean(dim=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.checked:
@@ -86,19 +94,25 @@ class GSSNN(nn.Module):
         _expect("injector", "node features", node_feats, (batch, n, self.dim), f"[batch, {n} nodes, model.dim]")
         _expect("injector", "message features", edge_feats, (batch, m, self.dim),
                 f"[batch, {m} messages (edge_index columns), model.dim]")
-        states = _stage("backbone", self.backbone, node_feats, edge_index, edge_feats)
+        if isinstance(self.backbone, Backbone):
+            # a look at the node states only: their dropout draws are given back, so the first
+            # forward draws what every later one does (and what population training feeds it)
+            with torch.random.fork_rng(devices=[z.device] if z.device.type == "cuda" else []):
+                states = _stage("backbone", self.backbone, node_feats, edge_index, edge_feats)
+        else:
+            states = _stage("backbone", self.backbone, node_feats, edge_index, edge_feats)
         _expect("backbone", "node states", states, (batch, n, self.dim), f"[batch, {n} nodes, model.dim]")
         if isinstance(self.backbone, Backbone):  # the value every later forward computes
-            pooled = _stage("backbone", self.backbone.pooled, node_feats, edge_index, edge_feats)
+            pooled = _stage("backbone", self.backbone.pooled, node_feats, edge_index, edge_feats, **self._ghosts())
             _expect("backbone", "pooled states", pooled, (batch, self.dim), "[batch, model.dim]")
             return self.head(pooled)
-        return self.head(states.mean(dim=1))
+        return self.head(self._node_mean(states))
 
 
-def _stage(kind: str, function: Any, *args: Any) -> Any:
-    """``function(*args)``, an exception in it reported as the fault of the ``kind`` plugin."""
+def _stage(kind: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``, an exception in it reported as the fault of the ``kind`` plugin."""
     try:
-        return function(*args)
+        return function(*args, **kwargs)
     except PluginFault:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of a plugin's module, named

@@ -11,10 +11,12 @@ parameter ``layers.{l}.eps`` when ``train_eps``).
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 from torch import nn
 
-from framework import Backbone, GINEOptions, gather_nodes
+from framework import Backbone, GINEOptions, add_rows, gather_nodes
 
 
 class GINEConv(nn.Module):
@@ -49,17 +51,23 @@ class GINEConv(nn.Module):
     def forward(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor) -> torch.Tensor:
         return self.linear(self._aggregate(x, edge_index, edge_attr))
 
-    def pooled(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor) -> torch.Tensor:
-        """``forward(...).mean(dim=1)`` ``[B, D]``, averaged before the linear map (they commute): B rows, not B x N."""
-        return self.linear(self._aggregate(x, edge_index, edge_attr).mean(dim=1))
+    def pooled(
+        self,
+        x: torch.Tensor,
+        edge_index: torch.Tensor,
+        edge_attr: torch.Tensor,
+        mean: Callable[[torch.Tensor], torch.Tensor],
+    ) -> torch.Tensor:
+        """``mean(forward(...))`` ``[B, D]``, averaged before the linear map (they commute): B rows, not B x N."""
+        return self.linear(mean(self._aggregate(x, edge_index, edge_attr)))
 
     def _aggregate(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor) -> torch.Tensor:
         """``(1 + eps) x_i + sum_{j -> i} relu(x_j + e_ji)``: ``[B, N, D]``."""
         messages = (gather_nodes(x, edge_index[0]) + edge_attr).relu_()
         self_term = (1 + self.eps) * x
-        # index_add onto the self term, in place (a fresh tensor that no backward reads): the sum
+        # Added onto the self term in place (a fresh tensor that no backward reads): the sum
         # of messages is never materialised on its own, nor the self term copied.
-        return self_term.index_add_(1, edge_index[1], messages.to(self_term.dtype))
+        return add_rows(self_term, edge_index[1], messages.to(self_term.dtype))
 
     def __repr__(self) -> str:
         return f"GINEConv({self.dim}, {self.dim})"

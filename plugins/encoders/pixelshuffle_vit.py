@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from framework import UsageError, sincos_code
+from framework import UsageError, sincos_code, under_vmap
 from framework_plugins.encoders.options import PixelShuffleViTOptions
 from framework_plugins.encoders.transformer import Transformer
 
@@ -54,7 +54,33 @@ class ConvResidual(nn.Module):
         self.conv1b = nn.Conv2d(channels, channels, kernel_size=1, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv1b(F.gelu(self.conv1a(layer_norm_chw(self.conv3(x), self.norm))))
+        h = layer_norm_chw(convolve(self.conv3, x), self.norm)
+        return x + convolve(self.conv1b, F.gelu(convolve(self.conv1a, h)))
+
+
+def convolve(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """``conv(x)`` (stride 1, "same" padding); under ``vmap`` as one matrix product over channels.
+
+    ``vmap`` turns a member's convolution into a grouped one, which torch's CPU
+    kernels run group by group (one call per population member); a batched
+    matrix product stays one operation. It runs on the ``[B, H, W, C]`` view
+    (a 1 x 1 convolution needs no patches; a larger one unfolds them there)
+    and returns that layout viewed as ``[B, C, H, W]``: the channels-last layout
+    of the sequential path, so the convolutions, LayerNorms and tokens that
+    follow read it without copies. Same function.
+    """
+    if not under_vmap(x):
+        return conv(x)
+    pixels = x.permute(0, 2, 3, 1)  # [B, H, W, C]
+    if conv.kernel_size == (1, 1):
+        out = torch.einsum("bhwc,oc->bhwo", pixels, conv.weight[:, :, 0, 0])
+    else:
+        (kh, kw), (ph, pw) = conv.kernel_size, conv.padding
+        patches = F.pad(pixels, (0, 0, pw, pw, ph, ph)).unfold(1, kh, 1).unfold(2, kw, 1)  # [B, H, W, C, kh, kw]
+        out = torch.einsum("bhwcij,ocij->bhwo", patches, conv.weight)
+    if conv.bias is not None:
+        out = out + conv.bias
+    return out.permute(0, 3, 1, 2)
 
 
 def layer_norm_chw(x: torch.Tensor, norm: nn.LayerNorm) -> torch.Tensor:
@@ -126,8 +152,10 @@ class PixelShuffleViT(nn.Module):
         self.convs.to(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pixels = self.stem[0](x).contiguous(memory_format=torch.channels_last)
-        features = self.convs(self.stem[1](pixels))
+        pixels = self.stem[0](x)
+        if not under_vmap(pixels):  # vmap cannot query memory formats: population members run NCHW (same function)
+            pixels = pixels.contiguous(memory_format=torch.channels_last)
+        features = self.convs(convolve(self.stem[1], pixels))
         # Channels-last [B, C, H, W] is [B, H, W, C] in memory: the tokens below are a view, no copy.
         tokens = features.flatten(2).transpose(1, 2)  # [B, H*W, width], row-major
         # Recomputed per call in the default dtype, then cast, as the original did: its exact function.

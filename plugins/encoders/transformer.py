@@ -9,6 +9,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from framework import under_vmap
+
 
 class Attention(nn.Module):
     """Pre-norm multi-head self-attention without biases (``heads * head_dim`` inner width)."""
@@ -23,7 +25,11 @@ class Attention(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         batch, tokens, _ = x.shape
         q, k, v = self.qkv(self.norm(x)).view(batch, tokens, 3, self.heads, -1).permute(2, 0, 3, 1, 4)
-        attended = F.scaled_dot_product_attention(q, k, v)  # [B, heads, T, head_dim]
+        if under_vmap(q):  # SDPA has no batching rule on CPU (vmap would run it member by member)
+            weights = (q @ k.transpose(-1, -2) * q.shape[-1] ** -0.5).softmax(dim=-1)
+            attended = weights @ v
+        else:
+            attended = F.scaled_dot_product_attention(q, k, v)  # [B, heads, T, head_dim]
         return self.out(attended.transpose(1, 2).reshape(batch, tokens, -1))
 
 

@@ -49,6 +49,8 @@ class GSSNNInjector(Injector):
         (``M = 2E``, or ``4E`` when faithful).
     """
 
+    element_buffers = ("position", "choice")
+
     def __init__(
         self, graph: GraphIndex, dim: int, max_conn: int, faithful: bool = False, temperature: float = 10000.0
     ) -> None:

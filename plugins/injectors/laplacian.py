@@ -51,6 +51,8 @@ class LaplacianInjector(Injector):
         x ``[B, D]`` -> node feats ``[B, N, D]``, edge feats ``[B, 2E, D]``.
     """
 
+    element_buffers = ("spectral", "slots", "choice")
+
     def __init__(self, graph: GraphIndex, dim: int, max_conn: int, k: int = 8) -> None:
         super().__init__(graph, dim)
         nodes = laplacian_positions(graph, k)

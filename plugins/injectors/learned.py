@@ -23,6 +23,8 @@ class LearnedInjector(Injector):
         x ``[B, D]`` -> node feats ``[B, N, D]``, edge feats ``[B, 2E, D]``.
     """
 
+    element_buffers = ("ids", "slots", "choice")
+
     def __init__(self, graph: GraphIndex, dim: int, max_conn: int) -> None:
         super().__init__(graph, dim)
         ids = torch.cat([graph.node_ids, graph.edge_ids])

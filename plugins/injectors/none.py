@@ -19,6 +19,8 @@ class BroadcastInjector(Injector):
         x ``[B, D]`` -> node feats ``[B, N, D]``, edge feats ``[B, 2E, D]``.
     """
 
+    element_buffers = ()
+
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         batch = x.shape[0]
         nodes = x[:, None, :].expand(batch, self.num_nodes, self.dim)
