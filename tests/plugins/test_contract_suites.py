@@ -13,6 +13,7 @@ from framework.testing import (
     check_executor,
     check_injector,
     check_library_learner,
+    check_probe,
     check_selector,
     check_synthesizer,
     check_task,
@@ -84,6 +85,21 @@ def test_library_learners(info):
     check_library_learner(info.factory, info.options(), GRAPH, programs, domain=domain.factory(domain.options()))
 
 
+#: A small task for the probes that read one (``subnetwork``: its second target is another pattern).
+TINY_TASK = {"plugin": "synthetic", "side": 8, "train": 16, "select": 8, "eval": 8}
+#: Every built-in probe's options (kept small: few resamples and steps) and check_probe arguments.
+PROBES = {
+    "ablation": ({"resamples": 50, "shuffles": 2}, {}),
+    "subnetwork": ({"other": {**TINY_TASK, "pattern": "orientation"}, "steps": 5}, {"task": TINY_TASK, "count": 2}),
+}
+
+
+@pytest.mark.parametrize("info", _built_ins("probe"))
+def test_probes(info, tmp_path):
+    options, arguments = PROBES[info.name]
+    check_probe(info.factory, info.options(**options), method=info.name, cache_dir=tmp_path, **arguments)
+
+
 #: Broken fixture plugin -> (the suite that must reject it, what its message must say).
 BROKEN = {
     "broken_backbone.py": ("backbone", "relabelling the nodes changed the output", "never from node positions"),
@@ -105,3 +121,24 @@ def test_broken_plugins_fail_their_suite_saying_what_to_fix(fixture, fixture_plu
         suite[kind](info.factory, info.options())
     message = str(error.value)
     assert message.startswith(f"{kind} contract: ") and problem in message and fix in message
+
+
+#: Broken fixture probe (tests/fixtures/plugins/broken_probe.py) -> what check_probe's message must say.
+BROKEN_PROBES = {
+    "mutating": ("run changed the network's head.weight", "probe a copy (copy.deepcopy(subject.module))"),
+    "unseeded": ("two runs on the same subject gave different reports", "draw every random choice from subject.seed"),
+    "unranked": ("the parts are not in rank order", "return rank(parts)"),
+    "tensor-details": ("the report is not JSON data", "tensor.tolist()"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_PROBES))
+def test_broken_probes_fail_the_probe_suite_saying_what_to_fix(name, fixture_plugins):
+    from framework.testing import ContractError
+
+    problem, fix = BROKEN_PROBES[name]
+    info = build_registry(paths=["broken_probe.py"], base_dir=fixture_plugins).get("probe", name).info
+    with pytest.raises(ContractError) as error:
+        check_probe(info.factory, info.options(), method=name, count=3)
+    message = str(error.value)
+    assert message.startswith("probe contract: ") and problem in message and fix in message
