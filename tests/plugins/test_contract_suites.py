@@ -52,7 +52,7 @@ def test_encoders(info):
 
 @pytest.mark.parametrize("info", _built_ins("domain"))
 def test_domains(info):
-    check_domain(info.factory, info.options())
+    check_domain(info.factory, info.options(), known=[GRAPH_PROGRAM])
 
 
 @pytest.mark.parametrize("info", _built_ins("synthesizer"))
@@ -121,6 +121,26 @@ def test_broken_plugins_fail_their_suite_saying_what_to_fix(fixture, fixture_plu
         suite[kind](info.factory, info.options())
     message = str(error.value)
     assert message.startswith(f"{kind} contract: ") and problem in message and fix in message
+
+
+#: Breaking fixture domain (tests/fixtures/plugins/breaking_domain.py) -> what check_domain's message must say.
+BREAKING_DOMAINS = {
+    "next-port-unknown": "evaluate raised KeyError ('next_port') on '(",
+    "cannot-graph": "to_graph raised NotImplementedError (to_graph is still to write) on '(",
+    "graph-as-dict": "to_graph returned dict",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BREAKING_DOMAINS))
+def test_a_raising_domain_fails_the_domain_suite_saying_what_to_fix(name, fixture_plugins):
+    from framework.testing import ContractError
+
+    info = build_registry(paths=["breaking_domain.py"], base_dir=fixture_plugins).get("domain", name).info
+    with pytest.raises(ContractError) as error:
+        check_domain(info.factory, info.options(), known=[GRAPH_PROGRAM, "(next_port " + GRAPH_PROGRAM + ")"])
+    message = str(error.value)
+    assert message.startswith("domain contract: ") and BREAKING_DOMAINS[name] in message
+    assert "never raise" in message or "return a framework.PortGraph" in message
 
 
 #: Broken fixture probe (tests/fixtures/plugins/broken_probe.py) -> what check_probe's message must say.
