@@ -149,6 +149,7 @@ BROKEN_PROBES = {
     "unseeded": ("two runs on the same subject gave different reports", "draw every random choice from subject.seed"),
     "unranked": ("the parts are not in rank order", "return rank(parts)"),
     "tensor-details": ("the report is not JSON data", "tensor.tolist()"),
+    "returns-a-dict": ("run returned dict", "return framework.ProbeReport(method, subject.candidate"),
 }
 
 
