@@ -178,9 +178,9 @@ def explore(
     for where, outputs in (("member", [m.output for m in members]), ("excluded", exclude)):
         for i, output in enumerate(outputs):
             try:
-                known.add(_call("key", domain.key, output), output, None, (where, i))
-            except _DomainFault as fault:  # not matched against, so an equivalent program is new
-                faults.add(fault)
+                known.add(domain.key(output), output, None, (where, i))
+            except Exception as exc:  # noqa: BLE001 - not matched against, so an equivalent program is new
+                faults.add(_DomainFault("key", exc))
     seen: set[Program] = {m.program for m in members}
     found: list[Found] = []
     replacements: dict[int, Replacement] = {}
@@ -233,16 +233,16 @@ def explore(
         except Exception as exc:  # noqa: BLE001 - the domain's failure on one program, contained
             faults.add(_DomainFault(stage, exc))
             return
+        if entry is not None:
+            counts["duplicates"] += 1
+        if program_mass is None:
+            return
+        find = Found(program, output, graph, key, program_mass, name, parent)
         if entry is None:
-            find = Found(program, output, graph, key, program_mass, name, parent)
             known.add(key, output, program_mass, ("found", len(found)))
             found.append(find)
             found_by[name] += 1
             return
-        counts["duplicates"] += 1
-        if program_mass is None:
-            return
-        find = Found(program, output, graph, key, program_mass, name, parent)
         kind, index = entry[2]
         if kind == "member":
             replacements[index] = Replacement(index, members[index].program, find)
@@ -322,14 +322,6 @@ class _Faults:
 
     def add(self, fault: _DomainFault) -> None:
         self.counts[self.names.setdefault(fault.group, _clipped(fault.message, 160))] += 1
-
-
-def _call(method: str, function: Callable[..., Any], *args: Any) -> Any:
-    """``function(*args)`` (the domain's ``method``), any exception in it a :class:`_DomainFault`."""
-    try:
-        return function(*args)
-    except Exception as exc:  # noqa: BLE001 - the domain's failure on one program, contained
-        raise _DomainFault(method, exc) from exc
 
 
 def _graph(domain: Domain, output: Any) -> PortGraph:
