@@ -336,8 +336,11 @@ class _Loop:
         for name, reason in result.stats.stopped.items():
             self.console.print(f"  [yellow]synthesizer {escape(repr(name))} stopped for this generation[/]: "
                                f"{escape(reason)}")
+        for fault, count in result.stats.faults.items():
+            self.console.print(f"  [yellow]{escape(steps.domain_fault(self.spec.domain.plugin, fault, count))}[/]")
         if not result.found and not result.replacements:
-            self.console.print(f"  [yellow]no new programs[/]: {escape(steps.why_nothing(explored.exploration, want))}")
+            why = steps.why_nothing(explored.exploration, want, self.spec.domain.plugin)
+            self.console.print(f"  [yellow]no new programs[/]: {escape(why)}")
         record = GenerationRecord(g, state.grammar, (), (), explored=explored.exploration)
         state = evolve(state, phase="train", survivors=explored.survivors, pending=explored.pending,
                        discarded=explored.discarded, synthesizer_states=self._synthesizer_states(),

@@ -19,6 +19,11 @@ programs of the grammar's start type, every production known, every child
 of the right type and count). A synthesizer that breaks that, raises, or
 overruns its time (``seconds``, ``seconds_by``) is stopped for this call, the
 reason kept in :attr:`ExploreStats.stopped`; the other synthesizers go on.
+
+The domain is contained the same way, program by program: a program on which
+``evaluate``, ``key``, ``equivalent`` or ``to_graph`` raises (or ``to_graph``
+returns no :class:`~framework.PortGraph`) is rejected and counted in
+:attr:`ExploreStats.faults`; exploration goes on with the next one.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from framework.contracts import Population, Proposal, Scored, UsesDomain
 from framework.domain import Rejection
 from framework.dsl.program import Program, mass
 from framework.errors import FrameworkError
+from framework.graph import PortGraph
 
 if TYPE_CHECKING:
     import random
@@ -50,6 +56,7 @@ class Found:
 
     program: Program
     output: Any
+    graph: PortGraph  # the domain's to_graph(output)
     key: Hashable
     mass: int
     synthesizer: str
@@ -81,6 +88,9 @@ class ExploreStats:
     found_by: Mapping[str, int] = field(factory=dict)
     #: synthesizer name -> why it was stopped before the call ended (broke the contract, overran)
     stopped: Mapping[str, str] = field(factory=dict)
+    #: the domain's failures -> programs rejected for them; one entry per method and exception
+    #: type, the message of the first (``"evaluate() raised KeyError: 'x'"``)
+    faults: Mapping[str, int] = field(factory=dict)
 
     @property
     def programs_per_second(self) -> float:
@@ -163,11 +173,14 @@ def explore(
         raise ValueError(f"want and budget must be >= 0, got want={want}, budget={budget}")
     started = time.perf_counter()
     known = _Known(domain)
+    faults = _Faults()
     members = list(population)
-    for i, member in enumerate(members):
-        known.add(domain.key(member.output), member.output, None, ("member", i))
-    for i, output in enumerate(exclude):
-        known.add(domain.key(output), output, None, ("excluded", i))
+    for where, outputs in (("member", [m.output for m in members]), ("excluded", exclude)):
+        for i, output in enumerate(outputs):
+            try:
+                known.add(domain.key(output), output, None, (where, i))
+            except Exception as exc:  # noqa: BLE001 - not matched against, so an equivalent program is new
+                faults.add(_DomainFault("key", exc))
     seen: set[Program] = {m.program for m in members}
     found: list[Found] = []
     replacements: dict[int, Replacement] = {}
@@ -181,7 +194,8 @@ def explore(
         return ExploreStats(
             rejected=dict(rejected), found=len(found), replaced=len(replacements),
             seconds=time.perf_counter() - started, proposed_by=dict(proposed_by),
-            found_by={n: c for n, c in found_by.items() if c}, stopped=dict(stopped), **counts,
+            found_by={n: c for n, c in found_by.items() if c}, stopped=dict(stopped), faults=dict(faults.counts),
+            **counts,
         )
 
     def mass_of(entry: list[Any]) -> int:
@@ -194,26 +208,41 @@ def explore(
             counts["repeats"] += 1
             return
         seen.add(program)
-        output = domain.evaluate(program, grammar)
         counts["evaluated"] += 1
-        if isinstance(output, Rejection):
-            rejected[output.reason] += 1
+        stage = "evaluate"  # the domain method running, should it raise (one try: this is the hot loop)
+        try:
+            output = domain.evaluate(program, grammar)
+            if isinstance(output, Rejection):
+                rejected[output.reason] += 1
+                return
+            stage = "key"
+            key = domain.key(output)
+            stage = "equivalent"
+            entry = known.match(key, output)
+            # the mass of a find, or of a smaller program building a known output; None: a plain duplicate
+            program_mass = None
+            if entry is None or replace_smaller and entry[2][0] != "excluded":
+                program_mass = mass(program, grammar)
+                if entry is not None and program_mass >= mass_of(entry):
+                    program_mass = None
+            stage = "to_graph"
+            graph = None if program_mass is None else _graph(domain, output)
+        except _DomainFault as fault:
+            faults.add(fault)
             return
-        key = domain.key(output)
-        entry = known.match(key, output)
+        except Exception as exc:  # noqa: BLE001 - the domain's failure on one program, contained
+            faults.add(_DomainFault(stage, exc))
+            return
+        if entry is not None:
+            counts["duplicates"] += 1
+        if program_mass is None:
+            return
+        find = Found(program, output, graph, key, program_mass, name, parent)
         if entry is None:
-            find = Found(program, output, key, mass(program, grammar), name, parent)
-            known.add(key, output, find.mass, ("found", len(found)))
+            known.add(key, output, program_mass, ("found", len(found)))
             found.append(find)
             found_by[name] += 1
             return
-        counts["duplicates"] += 1
-        if not replace_smaller or entry[2][0] == "excluded":
-            return
-        program_mass = mass(program, grammar)
-        if program_mass >= mass_of(entry):
-            return
-        find = Found(program, output, key, program_mass, name, parent)
         kind, index = entry[2]
         if kind == "member":
             replacements[index] = Replacement(index, members[index].program, find)
@@ -275,6 +304,34 @@ def explore(
     return ExploreResult(tuple(found), tuple(replacements[i] for i in sorted(replacements)), stats())
 
 
+class _DomainFault(Exception):
+    """The domain raised (or returned no PortGraph from ``to_graph``) on one program."""
+
+    def __init__(self, method: str, exc: Exception | None, message: str = "") -> None:
+        self.group = (method, type(exc).__name__ if exc is not None else "")
+        self.message = message or f"{method}() raised {type(exc).__name__}: {exc}"
+        super().__init__(self.message)
+
+
+class _Faults:
+    """The domain's faults by method and exception type, each group named by its first message."""
+
+    def __init__(self) -> None:
+        self.names: dict[tuple[str, str], str] = {}
+        self.counts: Counter[str] = Counter()
+
+    def add(self, fault: _DomainFault) -> None:
+        self.counts[self.names.setdefault(fault.group, _clipped(fault.message, 160))] += 1
+
+
+def _graph(domain: Domain, output: Any) -> PortGraph:
+    graph = domain.to_graph(output)
+    if not isinstance(graph, PortGraph):
+        raise _DomainFault("to_graph", None, f"to_graph() returned a {type(graph).__name__} where a "
+                                             "framework.PortGraph is expected")
+    return graph
+
+
 class _Broken(FrameworkError):
     """A synthesizer broke the proposal contract (the message says how)."""
 
@@ -327,8 +384,11 @@ class _Stream:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return _clipped(repr(value), 60)
+
+
+def _clipped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 class _Checker:

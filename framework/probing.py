@@ -163,7 +163,7 @@ def probe_network(run_dir: Any, candidate: str = "best", method: str = "ablation
     from pathlib import Path
 
     from framework.dsl.grammar import Grammar
-    from framework.errors import UsageError
+    from framework.errors import FrameworkError, UsageError
     from framework.loading import load_saved, run_domain, run_registry, task_split
     from framework.plugins import build_plugin
     from framework.run_dir import cache_dir
@@ -189,7 +189,16 @@ def probe_network(run_dir: Any, candidate: str = "best", method: str = "ablation
             provenance = dict(domain.provenance(program, grammar))
     subject = ProbeSubject(saved.module, manifest.candidate, data, split, manifest.port_graph, productions,
                            provenance, registry, cache_dir(), dict(manifest.task), manifest.run_seed, seed)
-    return probe.run(subject)
+    try:
+        report = probe.run(subject)
+    except FrameworkError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the probe's own failure, named
+        raise FrameworkError(f"probe {method!r}: run raised {type(exc).__name__}: {exc}") from exc
+    if not isinstance(report, ProbeReport):
+        raise FrameworkError(f"probe {method!r}: run returned a {type(report).__name__}, expected a "
+                             "framework.ProbeReport (framework.testing.check_probe checks a probe)")
+    return report
 
 
 def write_probe(run_dir: Any, report: ProbeReport, graph: PortGraph | None, registry: Any) -> list[Any]:

@@ -65,7 +65,8 @@ class Exploration:
     """Where a generation's exploration budget went (``framework.ExploreStats``, less timing).
 
     ``rejected`` counts by the domain's reason code, ``found_by`` by synthesizer;
-    ``stopped`` says which synthesizers were stopped early, and why.
+    ``stopped`` says which synthesizers were stopped early, and why; ``faults``, where the
+    domain raised.
     """
 
     proposed: int = 0
@@ -77,6 +78,9 @@ class Exploration:
     found_by: Mapping[str, int] = field(factory=dict)
     #: synthesizer name -> why it was stopped in this generation (raised, broke the contract, overran)
     stopped: Mapping[str, str] = field(factory=dict)
+    #: the domain's failures (``"evaluate() raised KeyError: 'x'"``, by method and exception type)
+    #: -> programs rejected for them
+    faults: Mapping[str, int] = field(factory=dict)
 
 
 @frozen

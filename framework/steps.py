@@ -59,7 +59,7 @@ def after_exploration(result: ExploreResult, generation: int, survivors: Sequenc
         Candidate(
             id=f"g{generation}-{i:03d}",
             program=grammar.print(found.program),
-            graph=domain.to_graph(found.output),
+            graph=found.graph,
             mass=found.mass,
             generation=generation,
             synthesizer=found.synthesizer,
@@ -76,13 +76,14 @@ def after_exploration(result: ExploreResult, generation: int, survivors: Sequenc
             proposed=stats.proposed, evaluated=stats.evaluated, new=len(result.found),
             replaced=len(result.replacements), rejected=dict(sorted(stats.rejected.items())),
             duplicates=stats.duplicates, found_by=dict(sorted(stats.found_by.items())),
-            stopped=dict(stats.stopped),
+            stopped=dict(stats.stopped), faults=dict(stats.faults),
         ),
     )
 
 
-def why_nothing(exploration: Exploration, want: int) -> str:
-    """Why an exploration that wanted ``want`` programs found none, in one line."""
+def why_nothing(exploration: Exploration, want: int, domain: str | None = None) -> str:
+    """Why an exploration that wanted ``want`` programs found none, in one line (``domain``: the
+    domain plugin's name, for its faults)."""
     if want == 0:
         return "the population is full"
     reasons = [f"synthesizer {name!r} {reason}" for name, reason in exploration.stopped.items()]
@@ -90,9 +91,18 @@ def why_nothing(exploration: Exploration, want: int) -> str:
         reasons.append("no synthesizer proposed a program")
     else:
         rejected = ", ".join(f"{count} {reason}" for reason, count in exploration.rejected.items())
-        reasons.append(f"all {exploration.proposed} proposals were repeats ({exploration.proposed - exploration.evaluated}), "
-                       f"duplicates ({exploration.duplicates}) or rejected by the domain ({rejected or 0})")
+        faulted = sum(exploration.faults.values())
+        ways = [f"repeats ({exploration.proposed - exploration.evaluated})", f"duplicates ({exploration.duplicates})",
+                f"rejected by the domain ({rejected or 0})"] + ([f"failed in the domain ({faulted})"] if faulted else [])
+        reasons.append(f"all {exploration.proposed} proposals were {', '.join(ways[:-1])} or {ways[-1]}")
+        reasons += [domain_fault(domain, fault, count) for fault, count in exploration.faults.items()]
     return "; ".join(reasons)
+
+
+def domain_fault(domain: str | None, fault: str, count: int) -> str:
+    """One line of the domain's faults: ``domain 'x': evaluate() raised ... (3 programs rejected)``."""
+    name = "the domain" if domain is None else f"domain {domain!r}"
+    return f"{name}: {fault} ({count} program{'s' if count != 1 else ''} rejected)"
 
 
 # -- 2. train -----------------------------------------------------------------
@@ -209,8 +219,13 @@ def learn(grammar: Grammar, survivors: Sequence[Candidate], learner: Any, librar
 def check_meaning(domain: Any, grammar: Grammar, programs: Sequence[Any], survivors: Sequence[Candidate]) -> None:
     """Library learning must not change what a program builds; refuse a result that does."""
     for candidate, program in zip(survivors, programs, strict=True):
-        output = domain.evaluate(program, grammar)
-        if isinstance(output, Rejection) or domain.to_graph(output) != candidate.graph:
+        try:
+            output = domain.evaluate(program, grammar)
+            changed = isinstance(output, Rejection) or domain.to_graph(output) != candidate.graph
+        except Exception as exc:  # noqa: BLE001 - the domain's failure: the result cannot be checked
+            raise FrameworkError(f"the domain raised {type(exc).__name__} on {candidate.id}'s rewritten program "
+                                 f"({exc}), so the library learner's result is unchecked; result ignored") from exc
+        if changed:
             raise FrameworkError(
                 f"the library learner changed the meaning of {candidate.id} ({candidate.program}); result ignored"
             )

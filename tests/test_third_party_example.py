@@ -93,12 +93,8 @@ def run_raising_domain(tmp_path, domain):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("domain", "named"), [
-    pytest.param("crowded-ports", "no port below max_conn=2", marks=pytest.mark.xfail(strict=True, reason=(
-        "an exception from a domain's to_graph ends the run with a traceback (framework/steps.py "
-        "after_exploration calls domain.to_graph unguarded)"))),
-    pytest.param("raising-evaluate", "KeyError", marks=pytest.mark.xfail(strict=True, reason=(
-        "an exception from a domain's evaluate ends the run with a traceback (framework/explore.py "
-        "consider calls domain.evaluate unguarded)"))),
+    ("crowded-ports", "no port below max_conn=2"),
+    ("raising-evaluate", "KeyError"),
 ])
 def test_a_domain_that_raises_is_named_without_a_traceback(tmp_path, domain, named):
     output = run_raising_domain(tmp_path, domain)

@@ -20,7 +20,7 @@ from rich.markup import escape
 from framework.cli.console import stdout
 from framework.errors import UsageError
 
-#: How a spec names a plugin of each kind (the README's usage line).
+#: How a plugin of each kind is used (the README's usage line): its spec table, or the command running it.
 USAGE = {
     "domain": '`[domain] plugin = "{name}"`',
     "synthesizer": '`[[synthesizers]] plugin = "{name}"`',
@@ -31,6 +31,7 @@ USAGE = {
     "task": '`[task] plugin = "{name}"`',
     "selector": '`[population] selector = {{plugin = "{name}"}}`',
     "executor": '`[executor] plugin = "{name}"`',
+    "probe": '`framework probe RUN --method {name}`',
 }
 
 _NAME = re.compile(r"[a-z][a-z0-9-]*")

@@ -53,6 +53,7 @@ __all__ = [
     "check_executor",
     "check_injector",
     "check_library_learner",
+    "check_probe",
     "check_selector",
     "check_synthesizer",
     "check_task",
@@ -69,7 +70,7 @@ __all__ = [
 _SUITES = {
     **dict.fromkeys(("ContractError", "check_domain", "check_executor", "check_library_learner", "check_selector",
                      "check_synthesizer", "check_task", "scores"), "framework.testing.suites"),
-    **dict.fromkeys(("check_backbone", "check_encoder", "check_injector"), "framework.testing.neural"),
+    **dict.fromkeys(("check_backbone", "check_encoder", "check_injector", "check_probe"), "framework.testing.neural"),
 }
 
 

@@ -1,22 +1,27 @@
-"""Contract suites of the neural plugin kinds: injector, backbone, encoder (imports torch).
+"""Contract suites of the neural plugin kinds: injector, backbone, encoder, probe (imports torch).
 
 Each ``check_<kind>(factory, options, ...)`` builds the plugin as the engine
 does and checks, over the port graphs :func:`framework.testing.port_graphs`
 generates: output shapes, finite values, batch independence, gradients
 reaching every parameter, determinism under a seed, and for backbones
-invariance under relabelling the nodes. A failure is a
-:class:`~framework.testing.ContractError` saying what to fix.
+invariance under relabelling the nodes. A probe is run on small G-SSNNs built
+over those graphs. A failure is a :class:`~framework.testing.ContractError`
+saying what to fix.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import json
+import math
+import random
+from typing import Any, Callable, Mapping
 
+import attrs
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from framework.nn import GraphIndex
+from framework.nn import Backbone, GraphIndex, Injector
 from framework.testing import port_graphs
 from framework.testing.suites import ContractError, examples, fail_unless
 
@@ -141,4 +146,190 @@ def check_encoder(factory: Callable[..., Any], options: Any, input_shape: tuple[
     holds()
 
 
-__all__ = ["ContractError", "check_backbone", "check_encoder", "check_injector"]
+def check_probe(factory: Callable[..., Any], options: Any, method: str | None = None,
+                task: Mapping[str, Any] | None = None, cache_dir: Any = None, dim: int = 8, max_nodes: int = 6,
+                samples: int = 24, count: int = 5) -> None:
+    """A probe: ``run(subject)`` on small G-SSNNs (random weights, over :func:`port_graphs`) returns a
+    :class:`~framework.ProbeReport` of the subject's candidate and split whose accuracy and loss are
+    the intact network's, whose parts are ranked (:func:`framework.rank`), finite, with intervals
+    around their means and elements of the graph, and whose ``details`` are JSON data; the same
+    report under the subject's seed, whatever torch's global generator holds; the network, its
+    mode and gradients, and the split left as they were. On a baseline network (``graph`` None)
+    it returns a report or raises :class:`framework.UsageError`.
+
+    ``method``: the name the probe is registered under (``report.method`` must be it). The
+    split is random images, unless ``task`` (a ``[task]`` table, ``{"plugin": "synthetic", ...}``,
+    with ``cache_dir``) gives it and :meth:`~framework.ProbeSubject.load_task` works, as a probe
+    that reads a second task needs.
+    """
+    from framework.errors import UsageError
+    from framework.plugins import build_plugin, build_registry
+
+    probe = factory(options)
+    registry = data = None
+    if task is not None:
+        registry = build_registry()
+        table = dict(task)
+        data = build_plugin(registry, "task", table.pop("plugin"), table, path="task").load(cache_dir, 0)
+
+    def subject(graph: Any, seed: int) -> Any:
+        from framework import ProbeSubject, Split
+
+        gen = torch.Generator().manual_seed(seed)
+        if data is None:
+            x = torch.rand(samples, 1, 4, 4, generator=gen)
+            split = Split(x, (x.flatten(1).mean(1) > 0.5).float())
+        else:
+            split = data.select
+        torch.manual_seed(seed)
+        module = _probe_network(graph, tuple(split.x.shape[1:]), dim).eval()
+        if graph is None:
+            return ProbeSubject(module, f"baseline-{seed}", split, "select", None, seed=seed)
+        rng = random.Random(seed)  # which program node built each element (the domain's provenance)
+        productions = tuple(f"{i}: p{i}" for i in range(rng.randint(1, 3)))
+        provenance = {element: rng.randrange(len(productions)) for element in range(graph.next_id)}
+        return ProbeSubject(module, f"c{seed}", split, "select", graph, productions, provenance, registry,
+                            cache_dir, dict(task or {}), 0, seed)
+
+    @examples(count)
+    @given(port_graphs(max_nodes=max_nodes), _SEEDS)
+    def holds(graph: Any, seed: int) -> None:
+        target = subject(graph, seed)
+        report = _probed(probe, target)
+        _check_report(report, target, method)
+        torch.manual_seed(seed + 1)  # a probe draws from subject.seed, not from torch's global generator
+        fail_unless(_json(_probed(probe, target)) == _json(report), "probe",
+                    "two runs on the same subject gave different reports",
+                    "draw every random choice from subject.seed (torch.Generator().manual_seed(subject.seed))")
+
+    holds()
+    baseline = subject(None, 0)
+    try:
+        report = _probed(probe, baseline)
+    except UsageError:
+        return
+    _check_report(report, baseline, method)
+
+
+def _probe_network(graph: Any, input_shape: tuple[int, ...], dim: int) -> torch.nn.Module:
+    """A small G-SSNN over ``graph`` (its encoder alone, one logit, for None), random weights."""
+    from framework.nn import GraphIndex, GSSNN
+
+    if graph is None:
+        return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(math.prod(input_shape), 1))
+    encoder = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(math.prod(input_shape), dim))
+    index = GraphIndex.from_port_graph(graph)
+    return GSSNN(encoder, _ScaledInjector(index, dim), _SumBackbone(dim, depth=2, act="relu"), dim)
+
+
+class _ScaledInjector(Injector):
+    """Per element: the encoder output scaled by a learned vector plus a learned positional code."""
+
+    def __init__(self, graph: GraphIndex, dim: int) -> None:
+        super().__init__(graph, dim)
+        elements = graph.num_nodes + len(graph.edge_ids)
+        self.scale = torch.nn.Parameter(torch.randn(elements, dim))
+        self.code = torch.nn.Parameter(torch.randn(elements, dim))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.split_elements(x[:, None, :] * self.scale + self.code)
+
+
+class _SumLayer(torch.nn.Module):
+    """``h_i' = W (h_i + sum over messages j -> i of (h_j + e_ji))``."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.linear = torch.nn.Linear(dim, dim)
+
+    def forward(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor | None = None) -> torch.Tensor:
+        source, target = edge_index
+        messages = x[:, source] if edge_attr is None else x[:, source] + edge_attr
+        return self.linear(x.index_add(1, target, messages))
+
+
+class _SumBackbone(Backbone):
+    supports_edge_feats = True
+
+    def make_layer(self, dim: int) -> torch.nn.Module:
+        return _SumLayer(dim)
+
+
+def _probed(probe: Any, subject: Any) -> Any:
+    """``probe.run(subject)``, checked to leave the network and the split as they were."""
+    module = subject.module
+    weights = {name: value.clone() for name, value in module.state_dict().items()}
+    modes = [m.training for m in module.modules()]
+    flags = [(p.requires_grad, None if p.grad is None else p.grad.clone()) for p in module.parameters()]
+    x, y = subject.split.x.clone(), subject.split.y.clone()
+    report = probe.run(subject)
+    after = module.state_dict()
+    changed = [name for name, value in weights.items() if name not in after or not torch.equal(after[name], value)]
+    fix = "probe a copy (copy.deepcopy(subject.module)) or use torch.func.functional_call with your own tensors"
+    fail_unless(not changed, "probe", f"run changed the network's {', '.join(changed)}", fix)
+    fail_unless([m.training for m in module.modules()] == modes, "probe",
+                "run left the network out of eval mode", "restore module.eval() (or probe a copy)")
+    now = [(p.requires_grad, p.grad) for p in module.parameters()]
+    fail_unless(all(a == b and (g is None) == (h is None) and (g is None or torch.equal(g, h))
+                    for (a, g), (b, h) in zip(flags, now)), "probe",
+                "run changed the network's gradients or requires_grad flags",
+                "differentiate with torch.autograd.grad(..., inputs) instead of backward(), or probe a copy")
+    fail_unless(torch.equal(subject.split.x, x) and torch.equal(subject.split.y, y), "probe",
+                "run changed the split's samples", "clone the samples before changing them")
+    return report
+
+
+def _json(report: Any) -> str:
+    return json.dumps(attrs.asdict(report), sort_keys=True)
+
+
+def _check_report(report: Any, subject: Any, method: str | None) -> None:
+    from framework import PartScore, ProbeReport, per_sample, rank
+
+    fail_unless(isinstance(report, ProbeReport), "probe", f"run returned {type(report).__name__}",
+                "return framework.ProbeReport(method, subject.candidate, subject.split_name, accuracy, loss, parts)")
+    fail_unless(isinstance(report.method, str) and report.method and report.method == (method or report.method),
+                "probe", f"the report's method is {report.method!r}" + (f", not {method!r}" if method else ""),
+                "set method to the name the probe is registered under (probes/<id>/<method>.json)")
+    fail_unless((report.candidate, report.split) == (subject.candidate, subject.split_name), "probe",
+                f"the report is of {report.candidate!r} on {report.split!r}, the subject was "
+                f"{subject.candidate!r} on {subject.split_name!r}", "copy subject.candidate and subject.split_name")
+    with torch.no_grad():
+        correct, loss = per_sample(subject.module(subject.split.x).float().reshape(-1), subject.split.y)
+    accuracy, loss = float(correct.mean()), float(loss.mean())
+    fail_unless(math.isclose(report.accuracy, accuracy, abs_tol=1e-6)
+                and math.isclose(report.loss, loss, rel_tol=1e-4, abs_tol=1e-6), "probe",
+                f"the report's accuracy {report.accuracy!r} and loss {report.loss!r} are not the intact network's "
+                f"({accuracy:.6f}, {loss:.6f}) on the split", "measure subject.module on subject.split (per_sample)")
+    parts = report.parts
+    fail_unless(isinstance(parts, (tuple, list)) and len(parts) > 0 and all(isinstance(p, PartScore) for p in parts),
+                "probe", f"parts is {parts!r:.80}", "return the parts knocked out as framework.PartScore values "
+                "(framework.part_score gives one)")
+    nodes = set(subject.graph.node_ids) if subject.graph is not None else set()
+    edges = {e[0] for e in subject.graph.undirected_edges} if subject.graph is not None else set()
+    for part in parts:
+        figures = (part.accuracy, part.accuracy_drop, part.accuracy_drop_low, part.accuracy_drop_high,
+                   part.loss_increase, part.loss_increase_low, part.loss_increase_high)
+        fail_unless(all(isinstance(v, float) and math.isfinite(v) for v in figures), "probe",
+                    f"part {part.part!r} has figures {figures}", "give finite floats (per_sample, part_score)")
+        fail_unless(0.0 <= part.accuracy <= 1.0 and -1.0 <= part.accuracy_drop <= 1.0, "probe",
+                    f"part {part.part!r}: accuracy {part.accuracy}, drop {part.accuracy_drop}",
+                    "accuracies are fractions of the split's samples")
+        fail_unless(part.accuracy_drop_low <= part.accuracy_drop + 1e-9 <= part.accuracy_drop_high + 2e-9
+                    and part.loss_increase_low <= part.loss_increase + 1e-9 <= part.loss_increase_high + 2e-9,
+                    "probe", f"part {part.part!r}: an interval does not hold its mean",
+                    "give (low, high) of the mean's bootstrap interval (framework.part_score)")
+        allowed = {"node": nodes, "edge": edges}.get(part.kind, nodes | edges)
+        fail_unless(isinstance(part.elements, tuple) and set(part.elements) <= allowed, "probe",
+                    f"part {part.part!r} ({part.kind}) covers elements {part.elements!r} that are not "
+                    f"{'its kind' if part.kind in ('node', 'edge') else 'elements'} of the graph",
+                    "name the graph's node and edge ids (subject.graph.node_ids, undirected_edges), as a tuple")
+    fail_unless(tuple(parts) == rank(parts), "probe", "the parts are not in rank order", "return rank(parts)")
+    try:
+        _json(report)
+    except (TypeError, ValueError) as exc:
+        raise ContractError(f"probe contract: the report is not JSON data ({exc}); give details as numbers, "
+                            "strings, lists and dicts (float(tensor), tensor.tolist())") from None
+
+
+__all__ = ["ContractError", "check_backbone", "check_encoder", "check_injector", "check_probe"]

@@ -20,7 +20,7 @@ import random
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from framework.contracts import LibraryResult, Population, Proposal, Resumable, Scored, UsesDomain
@@ -50,10 +50,14 @@ def examples(count: int) -> settings:
                                            HealthCheck.function_scoped_fixture])
 
 
-def check_domain(factory: Callable[..., Any], options: Any, max_size: int = 12, count: int = 30) -> None:
-    """A domain: ``evaluate`` is deterministic, ``key``/``equivalent`` agree, ``to_graph`` gives a valid PortGraph.
+def check_domain(factory: Callable[..., Any], options: Any, max_size: int = 12, count: int = 30,
+                 known: Sequence[str] = ()) -> None:
+    """A domain: ``evaluate`` is deterministic and never raises (a program without meaning is a
+    :class:`~framework.Rejection`), ``key``/``equivalent`` agree, ``to_graph`` gives a valid PortGraph.
 
-    Programs come from :func:`framework.testing.programs` over the domain's own grammar.
+    Programs come from :func:`framework.testing.programs` over the domain's own grammar, after
+    the ``known`` program texts: give some the domain does not reject, since random programs
+    of a strict domain may all be rejected.
     """
     from framework.testing import port_graph_violations, programs
 
@@ -62,10 +66,18 @@ def check_domain(factory: Callable[..., Any], options: Any, max_size: int = 12, 
     fail_unless(isinstance(grammar, Grammar), "domain", f"grammar is {type(grammar).__name__}",
                 "set self.grammar to a framework.Grammar (Grammar.load_builtin(...) or Grammar.from_text(...))")
 
+    def called(method: str, program: Program, *args: Any) -> Any:
+        try:
+            return getattr(domain, method)(*args)
+        except Exception as exc:  # noqa: BLE001 - reported as the contract it breaks
+            raise ContractError(f"domain contract: {method} raised {type(exc).__name__} ({exc}) on "
+                                f"{grammar.print(program)!r}; return framework.Rejection(reason) for a program "
+                                "without meaning, never raise (a run rejects the program and counts the fault)") from None
+
     @examples(count)
     @given(programs(grammar, max_size=max_size))
     def holds(program: Program) -> None:
-        output = domain.evaluate(program, grammar)
+        output = called("evaluate", program, program, grammar)
         if isinstance(output, Rejection):
             return
         again = domain.evaluate(program, grammar)
@@ -76,13 +88,15 @@ def check_domain(factory: Callable[..., Any], options: Any, max_size: int = 12, 
         hash(key)
         fail_unless(key == domain.key(again), "domain", "equivalent outputs have different keys",
                     "key(output) must be an invariant of equivalence")
-        graph = domain.to_graph(output)
+        graph = called("to_graph", program, output)
         fail_unless(isinstance(graph, PortGraph), "domain", f"to_graph returned {type(graph).__name__}",
                     "return a framework.PortGraph (docs/authoring.md shows a builder)")
         problems = port_graph_violations(graph)
         fail_unless(not problems, "domain", f"to_graph of {grammar.print(program)!r} is invalid: "
                     f"{'; '.join(problems)}", "store every edge under both endpoints, ports in 0..max_conn-1")
 
+    for text in reversed(known):  # decorators apply inside out: the first known program runs first
+        holds = example(grammar.parse(text))(holds)
     holds()
 
 

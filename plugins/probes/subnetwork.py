@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from framework import ProbeReport, UsageError, part_score, per_sample
+from framework import ProbeReport, UsageError, part_score, per_sample, rank
 from framework_plugins.probes.options import SubnetworkOptions
 
 
@@ -76,7 +76,7 @@ class SubnetworkProbe:
             own_logits = intact["own"]
         return ProbeReport("subnetwork", subject.candidate, subject.split_name,
                            _accuracy(own_logits, own_split), float(per_sample(own_logits, own_split.y)[1].mean()),
-                           tuple(parts), details)
+                           rank(parts), details)
 
     def _mask(self, model, params, names, keep, remove, seed):
         """A binary mask per name: keep ``keep``'s accuracy, drive ``remove`` to chance, stay small."""

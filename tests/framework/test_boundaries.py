@@ -268,8 +268,8 @@ ENUMERATIVE = '[[synthesizers]]\nplugin = "enumerative"\nmax_size = 10\n'
 
 
 def _spec(tmp_path: Path, *, generations=1, domain="graph", synthesizers=ENUMERATIVE, encoder="mlp",
-          injector="gssnn", selector="train-accuracy", reporters=()) -> Path:
-    paths = [str(FIXTURES / "misbehaving.py"), *(str(FIXTURES / r) for r in reporters)]
+          injector="gssnn", selector="train-accuracy", plugins=()) -> Path:
+    paths = [str(FIXTURES / "misbehaving.py"), *(str(FIXTURES / p) for p in plugins)]
     path = tmp_path / "spec.toml"
     path.write_text(SPEC.format(generations=generations, domain=domain, synthesizers=synthesizers, encoder=encoder,
                                 injector=injector, selector=selector, paths=json.dumps(paths)))
@@ -322,7 +322,7 @@ def test_garbage_hangs_and_raising_reporters_are_contained_and_the_run_goes_on(t
     synthesizers = "\n".join(f'[[synthesizers]]\nplugin = "{name}"\n{extra}' for name, extra in (
         ("ill-typed", ""), ("never-yields", "explore_seconds = 1\n"), ("hill-climb", "")))
     spec = _spec(tmp_path, generations=2, synthesizers=synthesizers + "\n" + ENUMERATIVE,
-                 reporters=["raising_reporter.py"])
+                 plugins=["raising_reporter.py"])
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
     err = " ".join(capsys.readouterr().err.split())
     assert err.count("synthesizer 'ill-typed' stopped for this generation") == 2  # once per generation
@@ -341,6 +341,80 @@ def test_garbage_hangs_and_raising_reporters_are_contained_and_the_run_goes_on(t
     assert climbed and all(c["parent"] in everyone and everyone[c["parent"]]["generation"] == 0 for c in climbed)
 
 
+# -- a domain that raises: the program it fails on is rejected, named, counted ----------
+
+
+def _breaking_domain(name: str):
+    spec = importlib.util.spec_from_file_location("breaking_domain_fixture", FIXTURES / "breaking_domain.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.BREAKING[name](GraphDomainOptions(equivalence="ported"))
+
+
+@pytest.mark.parametrize(("name", "fault"), [
+    ("next-port-unknown", "evaluate() raised KeyError: 'next_port'"),
+    ("port-zero-reserved", "to_graph() raised ValueError: port 0 is reserved"),
+])
+def test_a_domain_raising_on_some_programs_rejects_those_and_exploration_goes_on(name, fault):
+    domain = _breaking_domain(name)
+    result = explore(domain, GRAPH, [("enumerative", EnumerativeSynthesizer())], [], want=3,
+                     rng=random.Random(0), budget=5000)
+    stats = result.stats
+    assert list(stats.faults) == [fault] and stats.faults[fault] > 0
+    assert len(result.found) == 3 and stats.stopped == {}
+    assert stats.evaluated == sum(stats.rejected.values()) + stats.duplicates + stats.found + stats.faults[fault]
+    for find in result.found:
+        assert find.graph == find.output
+        assert "next_port" not in GRAPH.print(find.program) if name == "next-port-unknown" else \
+            all(port != 0 for _, port, _, _ in find.graph.edges)
+
+
+def test_to_graph_must_return_a_port_graph():
+    result = explore(_breaking_domain("graph-as-dict"), GRAPH, [("enumerative", EnumerativeSynthesizer())], [],
+                     want=2, rng=random.Random(0), budget=200)
+    assert result.found == ()
+    assert result.stats.faults == {"to_graph() returned a dict where a framework.PortGraph is expected":
+                                   result.stats.evaluated - result.stats.duplicates - sum(result.stats.rejected.values())}
+
+
+def test_a_domain_raising_on_some_programs_is_named_once_per_generation_and_the_run_goes_on(tmp_path, capsys):
+    spec = _spec(tmp_path, generations=2, domain="next-port-unknown", plugins=["breaking_domain.py"])
+    assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    line = "domain 'next-port-unknown': evaluate() raised KeyError: 'next_port' ("
+    assert err.count(line) == 2 and "programs rejected)" in err  # once per generation
+    assert "Traceback" not in err
+    state = read_json(tmp_path / "run" / "checkpoint.json")
+    for record in state["history"]:
+        assert list(record["explored"]["faults"]) == ["evaluate() raised KeyError: 'next_port'"]
+    assert all("next_port" not in c["program"] for c in state["survivors"] + state["discarded"])
+    assert state["survivors"]
+
+
+@pytest.mark.parametrize(("domain", "fault"), [
+    ("cannot-evaluate", "evaluate() raised RuntimeError: the interpreter is not installed"),
+    ("cannot-graph", "to_graph() raised NotImplementedError: to_graph is still to write"),
+])
+def test_a_domain_failing_on_everything_says_why_and_the_run_fails(tmp_path, capsys, domain, fault):
+    spec = _spec(tmp_path, domain=domain, plugins=["breaking_domain.py"])
+    assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "no new programs: all 5000 proposals were" in err and "or failed in the domain (" in err
+    assert f"domain {domain!r}: {fault} (" in err
+    assert "no candidate trained successfully" in err and "Traceback" not in err
+    (record,) = read_json(tmp_path / "run" / "checkpoint.json")["history"]
+    assert list(record["explored"]["faults"]) == [fault] and record["candidates"] == []
+
+
+def test_a_reporter_whose_domain_drawing_raises_is_a_warning_and_the_run_goes_on(tmp_path, capsys):
+    spec = _spec(tmp_path, generations=2, domain="draw-raises", plugins=["draw_raising_domain.py"])
+    assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.count("failed in on_generation_end: RuntimeError: graphviz is not installed (the run goes on)") == 2
+    assert "Traceback" not in err
+    assert read_json(tmp_path / "run" / "checkpoint.json")["phase"] == "done"
+
+
 def test_a_generation_that_finds_nothing_says_why():
     from framework.run_state import Exploration
     from framework.steps import why_nothing
@@ -351,3 +425,7 @@ def test_a_generation_that_finds_nothing_says_why():
     assert why_nothing(dry, 3) == ("all 10 proposals were repeats (2), duplicates (3) or rejected by the domain "
                                    "(5 not connected)")
     assert why_nothing(Exploration(), 0) == "the population is full"
+    faulted = Exploration(proposed=10, evaluated=10, duplicates=2, faults={"evaluate() raised KeyError: 'x'": 8})
+    assert why_nothing(faulted, 3, "flaky") == ("all 10 proposals were repeats (0), duplicates (2), rejected by the "
+                                                "domain (0) or failed in the domain (8); domain 'flaky': evaluate() "
+                                                "raised KeyError: 'x' (8 programs rejected)")

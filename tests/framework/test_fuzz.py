@@ -6,11 +6,15 @@ input writes nothing."""
 
 from __future__ import annotations
 
+import io
+import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import framework.cli as cli
@@ -105,9 +109,19 @@ COMMANDS = {
 }
 
 
+@contextmanager
+def _stdin(data: bytes) -> Iterator[None]:
+    saved, sys.stdin = sys.stdin, io.TextIOWrapper(io.BytesIO(data))
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 @FUZZ
 @given(data=any_bytes)
+@example(data=b"-")  # draw reads the program from stdin
 def test_dsl_commands(command, data, capsys):
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
@@ -115,7 +129,8 @@ def test_dsl_commands(command, data, capsys):
         source.write_bytes(data)
         out.mkdir()
         try:
-            code = cli.main(COMMANDS[command](source, out))
+            with _stdin(data):  # a draw program "-" is read from stdin
+                code = cli.main(COMMANDS[command](source, out))
         except SystemExit as exit:  # argparse refusing an argument (a draw program that looks like an option)
             code = exit.code
         err = capsys.readouterr().err

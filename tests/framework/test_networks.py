@@ -202,6 +202,17 @@ def test_probe_ranks_the_parts_of_the_best_candidate_and_draws_them(run_dir, cap
     assert svg.startswith("<svg") and "#ff" in svg
 
 
+@pytest.mark.parametrize(("flaw", "message"), [
+    ("raises", "probe 'raises': run raised IndexError: list index out of range"),
+    ("returns-a-dict", "probe 'returns-a-dict': run returned a dict, expected a framework.ProbeReport"),
+])
+def test_a_probe_that_raises_or_returns_garbage_is_named(run_dir, capsys, install_fixture_package, flaw, message):
+    install_fixture_package("framework-broken-probes", {"broken-probes": "broken_probe"})
+    assert main(["probe", str(run_dir), "--method", flaw]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert message in err and "Traceback" not in err
+
+
 def test_probe_errors_name_the_option(run_dir, capsys):
     assert main(["probe", str(run_dir), "--option", "chunks=median"]) == 2
     assert "chunks" in capsys.readouterr().err

@@ -100,7 +100,7 @@ def test_failed_candidates_never_survive_even_when_too_few_succeed():
 def found(text: str, synthesizer: str = "enumerative") -> Found:
     program = GRAPH.parse(text)
     output = DOMAIN.evaluate(program, GRAPH)
-    return Found(program, output, DOMAIN.key(output), 4, synthesizer)
+    return Found(program, output, DOMAIN.to_graph(output), DOMAIN.key(output), 4, synthesizer)
 
 
 def test_finds_become_candidates_and_replaced_members_leave():
@@ -154,6 +154,16 @@ def test_learn_refuses_a_result_that_changes_a_meaning():
     assert "the library learner changed the meaning of g0-000" in learned.library_error
     assert learned.grammar is GRAPH and learned.inventions == () and learned.compression_ratio is None
     assert learned.survivors == SURVIVORS
+
+
+def test_learn_keeps_the_grammar_when_the_domain_raises_checking_the_result(fixture_plugins):
+    from framework.plugins import build_registry
+
+    info = build_registry(paths=["breaking_domain.py"], base_dir=fixture_plugins).get("domain", "next-port-unknown").info
+    raising = info.factory(GraphDomainOptions(equivalence="ported"))  # KeyError on programs using next_port
+    learned = learn(GRAPH, SURVIVORS, StitchLearner(StitchOptions(iterations=2)), NO_REWEIGHT, raising)
+    assert learned.library_error.startswith("the domain raised KeyError on g0-001's rewritten program ('next_port')")
+    assert learned.grammar is GRAPH and learned.survivors == SURVIVORS and learned.inventions == ()
 
 
 def test_learn_without_a_learner_only_reweights():
