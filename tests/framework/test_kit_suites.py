@@ -1,0 +1,58 @@
+"""The test kit's synthesizer and backbone suites check what the engine checks (issue 11, the third-party gaps)."""
+
+from __future__ import annotations
+
+import pytest
+
+from framework import Grammar, Population, Proposal, Scored
+from framework.testing import ContractError, check_synthesizer
+
+ARITH = Grammar.load_builtin("arith")
+ONE, TWO = ARITH.parse("1"), ARITH.parse("add(1, 1)")
+
+
+class Recording:
+    """Proposes each member's program with that member as parent (``parent`` overrides the id); records
+    every population it is given."""
+
+    seen: list[tuple[Scored, ...]] = []
+
+    def __init__(self, options):
+        self.parent = options
+
+    def propose(self, grammar, population, budget, rng):
+        Recording.seen.append(population.scored)
+        yield [Proposal(m.program, parent=m.id if self.parent is None else self.parent)
+               for m in population.scored][:budget]
+
+
+@pytest.fixture(autouse=True)
+def _forget():
+    Recording.seen.clear()
+
+
+def test_a_population_passes_through_with_its_ids_and_scores():
+    members = Population([Scored(TWO, "c7", 0.25), Scored(ONE, "c3", None)])
+    check_synthesizer(Recording, None, ARITH, population=members, count=2)
+    assert Recording.seen and all(seen == members.scored for seen in Recording.seen)
+
+
+def test_scored_members_keep_their_ids_and_scores_and_programs_are_numbered():
+    check_synthesizer(Recording, None, ARITH, population=[Scored(TWO, "best", 0.9), ONE, Scored(ONE, None, None)],
+                      count=2)
+    assert Recording.seen[0] == (Scored(TWO, "best", 0.9), Scored(ONE, "m1", -1.0), Scored(ONE, None, None))
+
+
+def test_a_parent_that_is_no_member_fails_saying_what_to_fix():
+    with pytest.raises(ContractError) as error:
+        check_synthesizer(Recording, "nobody", ARITH, population=[Scored(ONE, "c1", 0.5)], count=2)
+    message = str(error.value)
+    assert message.startswith("synthesizer contract: a Proposal names parent 'nobody', which is not a member id "
+                              "of the population (ids: c1)")
+    assert "set parent to the id of the member it was made from" in message
+
+
+def test_a_parent_may_name_a_member_or_nothing():
+    check_synthesizer(Recording, "c1", ARITH, population=[Scored(ONE, "c1", 0.5)], count=2)
+    with pytest.raises(ContractError, match=r"parent 'm0'.*\(ids: none\)"):
+        check_synthesizer(Recording, "m0", ARITH, population=[Scored(ONE, None, None)], count=2)
