@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from framework import Grammar, Population, Proposal, Scored
@@ -56,3 +58,60 @@ def test_a_parent_may_name_a_member_or_nothing():
     check_synthesizer(Recording, "c1", ARITH, population=[Scored(ONE, "c1", 0.5)], count=2)
     with pytest.raises(ContractError, match=r"parent 'm0'.*\(ids: none\)"):
         check_synthesizer(Recording, "m0", ARITH, population=[Scored(ONE, None, None)], count=2)
+
+
+def test_a_backbone_whose_pooled_keeps_the_node_axis_fails_saying_what_to_fix(fixture_plugins):
+    from framework.plugins import build_registry
+    from framework.testing import check_backbone
+
+    (info,) = [r.info for r in build_registry(paths=["bad_pool_backbone.py"], base_dir=fixture_plugins).all()
+               if r.source.endswith("bad_pool_backbone.py")]
+    assert info.name == "bad-pool"
+    with pytest.raises(ContractError) as error:
+        check_backbone(info.factory, info.options(), count=3)
+    assert re.fullmatch(r"backbone contract: pooled returned \(3, (\d+), 8\) for node states \(3, \1, 8\), "
+                        r"expected \(3, 8\) \(\[batch, dim\]\); reduce over the node axis: .*", str(error.value))
+
+
+def _pooling(readout):
+    """A one-layer Backbone reading out through ``readout(node states)``."""
+    import torch
+
+    from framework import Backbone
+
+    class Layer(torch.nn.Module):
+        def __init__(self, dim):
+            super().__init__()
+            self.linear = torch.nn.Linear(dim, dim)
+
+        def forward(self, x, edge_index, edge_attr=None):
+            return self.linear(x)
+
+    class Pooling(Backbone):
+        def make_layer(self, dim):
+            return Layer(dim)
+
+        def pooled(self, node_feats, edge_index, edge_feats=None):
+            return readout(self(node_feats, edge_index, edge_feats))
+
+    return lambda options, dim: Pooling(dim, depth=1)
+
+
+@pytest.mark.parametrize(("readout", "problem"), [
+    (lambda h: h.sum(dim=1) / 0.0, "pooled holds NaN or infinity"),
+    (lambda h: h[:, 0], "relabelling the nodes changed pooled"),
+    (lambda h: h.sum(dim=1) - h.mean(dim=(0, 1)), "a sample's pooled state depends on the batch"),
+    (lambda h: h.sum(dim=1).detach(), "no gradient reaches layers.0.linear.weight"),
+])
+def test_pooled_must_be_finite_symmetric_and_per_sample(readout, problem):
+    from framework.testing import check_backbone
+
+    with pytest.raises(ContractError, match=re.escape(problem)):
+        # 20 examples: a random relabelling may leave node 0 in place
+        check_backbone(_pooling(readout), None, count=20, max_nodes=6)
+
+
+def test_a_sum_readout_passes():
+    from framework.testing import check_backbone
+
+    check_backbone(_pooling(lambda h: h.sum(dim=1)), None, count=3)
