@@ -115,3 +115,19 @@ def test_a_sum_readout_passes():
     from framework.testing import check_backbone
 
     check_backbone(_pooling(lambda h: h.sum(dim=1)), None, count=3)
+
+
+def test_min_sizes_is_public_api_and_the_example_synthesizer_runs_without_the_test_kit():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import framework
+    import framework.testing
+
+    assert framework.min_sizes is framework.testing.min_sizes and "min_sizes" in framework.__all__
+    package = Path(__file__).resolve().parents[2] / "examples" / "third-party" / "framework-shapes"
+    loaded = subprocess.run([sys.executable, "-c", "import sys, framework_shapes.hill_climb; "
+                             "print(sorted(m for m in sys.modules if m.startswith(('framework.testing', 'hypothesis'))))"],
+                            cwd=package, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
