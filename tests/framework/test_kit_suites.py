@@ -131,3 +131,59 @@ def test_min_sizes_is_public_api_and_the_example_synthesizer_runs_without_the_te
                              "print(sorted(m for m in sys.modules if m.startswith(('framework.testing', 'hypothesis'))))"],
                             cwd=package, capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_what_the_guide_says_of_domain_outputs_holds_in_exploration():
+    # docs/authoring.md: an output need not be hashable, picklable or comparable; key and equivalent decide
+    import random
+
+    from framework import size
+    from framework.explore import explore
+
+    class Unhashable:
+        grammar = ARITH
+
+        def evaluate(self, program, grammar):
+            return {"size": size(program), "thunk": lambda: program}  # a dict holding a lambda
+
+        def key(self, output):
+            return output["size"]
+
+        def equivalent(self, a, b):
+            return a["size"] == b["size"]
+
+    class Given:
+        def propose(self, grammar, population, budget, rng):
+            yield [ARITH.parse(text) for text in ("1", "0", "add(1, 1)", "neg(1)", "add(0, x)")]
+
+    result = explore(Unhashable(), ARITH, [("given", Given())], [], want=10, rng=random.Random(0), budget=10)
+    assert [ARITH.print(found.program) for found in result.found] == ["1", "add(1, 1)", "neg(1)"]
+
+
+def test_the_injector_is_given_a_graph_index_on_the_cpu():
+    # docs/authoring.md: the network is built on the CPU and moved whole, so graph tensors must be buffers
+    from framework import NoOptions, PluginInfo, build_port_graph, hookimpl
+    from framework.networks import build_network
+    from framework.plugins import build_registry
+    from framework.spec import BackboneChoice, EncoderChoice, InjectorChoice, ModelSection
+    from framework.testing import registered
+
+    seen = []
+
+    class Recording:
+        @hookimpl
+        def register_injectors(self):
+            def build(options, graph, dim, max_conn):
+                seen.append(graph)
+                return built_in.factory(built_in.options(), graph, dim, max_conn)
+
+            return [PluginInfo("recording", "injector", build, NoOptions)]
+
+    with registered(Recording()):
+        registry = build_registry()
+        built_in = registry.get("injector", "gssnn").info
+        model = ModelSection(dim=8, encoder=EncoderChoice("mlp"), injector=InjectorChoice("recording"),
+                             backbone=BackboneChoice("gine"))
+        build_network(registry, model, (1, 4, 4), build_port_graph(3, [(0, 1), (1, 2)]))
+    (graph,) = seen
+    assert {tensor.device.type for tensor in (graph.node_ids, graph.edge_index, graph.edge_ports)} == {"cpu"}
