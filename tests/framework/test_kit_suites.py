@@ -60,12 +60,18 @@ def test_a_parent_may_name_a_member_or_nothing():
         check_synthesizer(Recording, "m0", ARITH, population=[Scored(ONE, None, None)], count=2)
 
 
-def test_a_backbone_whose_pooled_keeps_the_node_axis_fails_saying_what_to_fix(fixture_plugins):
+def _bad_pool(fixture_plugins):
     from framework.plugins import build_registry
-    from framework.testing import check_backbone
 
     (info,) = [r.info for r in build_registry(paths=["bad_pool_backbone.py"], base_dir=fixture_plugins).all()
                if r.source.endswith("bad_pool_backbone.py")]
+    return info
+
+
+def test_a_backbone_whose_pooled_keeps_the_node_axis_fails_saying_what_to_fix(fixture_plugins):
+    from framework.testing import check_backbone
+
+    info = _bad_pool(fixture_plugins)
     assert info.name == "bad-pool"
     with pytest.raises(ContractError) as error:
         check_backbone(info.factory, info.options(), count=3)
@@ -73,48 +79,26 @@ def test_a_backbone_whose_pooled_keeps_the_node_axis_fails_saying_what_to_fix(fi
                         r"expected \(3, 8\) \(\[batch, dim\]\); reduce over the node axis: .*", str(error.value))
 
 
-def _pooling(readout):
-    """A one-layer Backbone reading out through ``readout(node states)``."""
-    import torch
-
-    from framework import Backbone
-
-    class Layer(torch.nn.Module):
-        def __init__(self, dim):
-            super().__init__()
-            self.linear = torch.nn.Linear(dim, dim)
-
-        def forward(self, x, edge_index, edge_attr=None):
-            return self.linear(x)
-
-    class Pooling(Backbone):
-        def make_layer(self, dim):
-            return Layer(dim)
-
-        def pooled(self, node_feats, edge_index, edge_feats=None):
-            return readout(self(node_feats, edge_index, edge_feats))
-
-    return lambda options, dim: Pooling(dim, depth=1)
-
-
 @pytest.mark.parametrize(("readout", "problem"), [
-    (lambda h: h.sum(dim=1) / 0.0, "pooled holds NaN or infinity"),
-    (lambda h: h[:, 0], "relabelling the nodes changed pooled"),
-    (lambda h: h.sum(dim=1) - h.mean(dim=(0, 1)), "a sample's pooled state depends on the batch"),
-    (lambda h: h.sum(dim=1).detach(), "no gradient reaches layers.0.linear.weight"),
+    ("infinite", "pooled holds NaN or infinity"),
+    ("first-node", "relabelling the nodes changed pooled"),
+    ("batch-mean", "a sample's pooled state depends on the batch"),
+    ("detached", "no gradient reaches layers.0.linear.weight"),
 ])
-def test_pooled_must_be_finite_symmetric_and_per_sample(readout, problem):
+def test_pooled_must_be_finite_symmetric_and_per_sample(readout, problem, fixture_plugins):
     from framework.testing import check_backbone
 
+    info = _bad_pool(fixture_plugins)
     with pytest.raises(ContractError, match=re.escape(problem)):
         # 20 examples: a random relabelling may leave node 0 in place
-        check_backbone(_pooling(readout), None, count=20, max_nodes=6)
+        check_backbone(info.factory, info.options(readout=readout), count=20, max_nodes=6)
 
 
-def test_a_sum_readout_passes():
+def test_a_sum_readout_passes(fixture_plugins):
     from framework.testing import check_backbone
 
-    check_backbone(_pooling(lambda h: h.sum(dim=1)), None, count=3)
+    info = _bad_pool(fixture_plugins)
+    check_backbone(info.factory, info.options(readout="sum"), count=3)
 
 
 def test_min_sizes_is_public_api_and_the_example_synthesizer_runs_without_the_test_kit():
