@@ -15,7 +15,7 @@ from framework.contracts import __all__ as _CONTRACTS
 from framework.convert import SpecError
 from framework.domain import Rejection
 from framework.dsl.errors import GrammarError, ProgramError, ProgramSyntaxError
-from framework.dsl.grammar import Grammar, Production, grammars_dir, hole, hole_index
+from framework.dsl.grammar import Grammar, Production, grammars_dir, hole, hole_index, min_sizes
 from framework.dsl.program import Program, depth, log_probability, mass, nodes, size
 from framework.errors import FrameworkError, OptionError, PluginFault, UsageError
 from framework.events import GenerationEnd, RunEnd
@@ -102,6 +102,7 @@ __all__ = [
     "hole_index",
     "log_probability",
     "mass",
+    "min_sizes",
     "nodes",
     "size",
     # errors

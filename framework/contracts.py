@@ -48,7 +48,17 @@ if TYPE_CHECKING:
 
 
 class Domain(Protocol):
-    """A domain gives programs their meaning (kind ``"domain"``)."""
+    """A domain gives programs their meaning (kind ``"domain"``).
+
+    An output (what :meth:`evaluate` returns when it is no ``Rejection``) may be any
+    Python value: the engine never pickles, saves, hashes or compares it with ``==``,
+    nor sends it to an executor's workers. It is kept in the main process for one
+    generation's exploration; the checkpoint holds the program text and
+    ``to_graph(output)``, and outputs are re-evaluated from the programs every generation
+    and on resume (so :meth:`evaluate` must be deterministic). Duplicates are found by
+    bucketing outputs in a ``dict`` by :meth:`key`, then :meth:`equivalent` within a
+    bucket.
+    """
 
     #: The grammar a run starts from when the spec names none.
     grammar: Grammar
@@ -57,13 +67,16 @@ class Domain(Protocol):
         """Run ``program`` (step-bounded; inventions resolved through ``grammar``)."""
 
     def key(self, output: Any) -> Hashable:
-        """A cheap invariant: equivalent outputs have equal keys."""
+        """A cheap invariant: hashable (a ``dict`` key: equal by ``==`` and ``hash``), and
+        equal for equivalent outputs."""
 
     def equivalent(self, a: Any, b: Any) -> bool:
-        """Exact equivalence check behind :meth:`key`."""
+        """Exact equivalence check behind :meth:`key` (called only on outputs with equal keys;
+        an equivalence relation): equivalent outputs are duplicates, one of them kept."""
 
     def to_graph(self, output: Any) -> PortGraph:
-        """The graph the neural side is built on."""
+        """The graph the neural side is built on: a function of ``output`` (a library
+        learner's rewrite is kept only if its graph ``==`` the stored one)."""
 
 
 @frozen
@@ -340,7 +353,9 @@ SelectorFactory: TypeAlias = Callable[[Any], Selector]
 ExecutorFactory: TypeAlias = Callable[[Any], Executor]
 #: ``factory(options, input_shape, out_dim)``: a module mapping task inputs to ``[B, out_dim]``.
 EncoderFactory: TypeAlias = Callable[[Any, "tuple[int, ...]", int], "torch.nn.Module"]
-#: ``factory(options, graph, dim, max_conn)``: see :class:`framework.nn.Injector`.
+#: ``factory(options, graph, dim, max_conn)``: see :class:`framework.nn.Injector`. ``graph`` is on
+#: the CPU (the network is built there, then moved with ``model.to(device)``): keep the tensors
+#: derived from it as buffers (``register_buffer``) so that they move with the module.
 InjectorFactory: TypeAlias = Callable[[Any, "GraphIndex", int, int], "Injector"]
 #: ``factory(options, dim)``: see :class:`framework.nn.Backbone`.
 BackboneFactory: TypeAlias = Callable[[Any, int], "Backbone"]

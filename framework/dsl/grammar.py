@@ -33,7 +33,7 @@ from framework.dsl.program import Program
 from framework.dsl.version_file import version_text
 from framework.text import NotText, read_text
 
-__all__ = ["Grammar", "Production", "grammars_dir", "hole", "hole_index"]
+__all__ = ["Grammar", "Production", "grammars_dir", "hole", "hole_index", "min_sizes"]
 
 #: The package the built-in grammars ship in (``grammars/`` in a clone).
 BUILTIN_PACKAGE = "framework_grammars"
@@ -289,6 +289,26 @@ class Grammar:
         from framework.store import write_text_atomic  # the project's one atomic writer
 
         write_text_atomic(path, self.to_text())
+
+
+def min_sizes(grammar: Grammar) -> Mapping[str, int | None]:
+    """The smallest program size (number of productions) of every nonterminal of ``grammar``;
+    ``None`` for a nonterminal that derives no finite program.
+
+    What a synthesizer needs to know whether a subtree of some type fits in the size left.
+    """
+    sizes = {nt: None for nt in grammar.nonterminals}
+    changed = True
+    while changed:
+        changed = False
+        for nt in grammar.nonterminals:
+            for p in grammar.by_nonterminal(nt):
+                if all(sizes[a] is not None for a in p.arguments):
+                    candidate = 1 + sum(sizes[a] for a in p.arguments)
+                    if sizes[nt] is None or candidate < sizes[nt]:
+                        sizes[nt] = candidate
+                        changed = True
+    return sizes
 
 
 # ---- helpers -------------------------------------------------------------

@@ -37,11 +37,9 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from hypothesis import strategies as st
 
-from framework.dsl.grammar import Grammar, Production
+from framework.dsl.grammar import Grammar, Production, min_sizes
 from framework.dsl.program import Program
 from framework.graph import PortGraph, port_graph_violations
 
@@ -81,22 +79,6 @@ def __getattr__(name: str) -> object:
     from importlib import import_module
 
     return getattr(import_module(module), name)
-
-
-def min_sizes(grammar: Grammar) -> Mapping[str, int]:
-    """Smallest program size (number of productions) of every nonterminal."""
-    sizes = {nt: None for nt in grammar.nonterminals}
-    changed = True
-    while changed:
-        changed = False
-        for nt in grammar.nonterminals:
-            for p in grammar.by_nonterminal(nt):
-                if all(sizes[a] is not None for a in p.arguments):
-                    candidate = 1 + sum(sizes[a] for a in p.arguments)
-                    if sizes[nt] is None or candidate < sizes[nt]:
-                        sizes[nt] = candidate
-                        changed = True
-    return sizes
 
 
 def programs(grammar: Grammar, max_size: int = 20, nonterminal: str | None = None,

@@ -35,7 +35,8 @@ def _finite(kind: str, what: str, value: torch.Tensor) -> None:
 
 def _gradients_reach(kind: str, module: torch.nn.Module, output: torch.Tensor) -> None:
     module.zero_grad()
-    output.square().sum().backward()
+    if output.requires_grad:  # else nothing reaches any parameter (a detached output)
+        output.square().sum().backward()
     missed = [name for name, p in module.named_parameters() if p.requires_grad and p.grad is None]
     fail_unless(not missed, kind, f"no gradient reaches {', '.join(missed)}",
                 "use every parameter in forward (or set requires_grad=False on the unused ones)")
@@ -43,7 +44,12 @@ def _gradients_reach(kind: str, module: torch.nn.Module, output: torch.Tensor) -
 
 def check_backbone(factory: Callable[..., Any], options: Any, dim: int = 8, max_nodes: int = 10,
                    batch: int = 3, count: int = 15) -> None:
-    """A backbone maps node states ``[B, N, D]`` to ``[B, N, D]``, equivariantly in the node order."""
+    """A backbone maps node states ``[B, N, D]`` to ``[B, N, D]``, equivariantly in the node order.
+
+    A :class:`~framework.Backbone` subclass's ``pooled`` (the readout the model calls) is checked
+    too: ``[B, D]``, finite, invariant under relabelling the nodes, sample by sample, gradients
+    reaching every parameter.
+    """
 
     @examples(count)
     @given(port_graphs(max_nodes=max_nodes), _SEEDS)
@@ -74,8 +80,28 @@ def check_backbone(factory: Callable[..., Any], options: Any, dim: int = 8, max_
         fail_unless(torch.equal(twin(x, index.edge_index, e), out), "backbone",
                     "two backbones built under the same seed differ", "initialise from torch's global generator")
         _gradients_reach("backbone", model, model(x, index.edge_index, e))
+        if isinstance(model, Backbone):  # the model reads out through pooled, never through forward
+            _check_pooled(model, x, index.edge_index, e, (x[:, perm], relabelled[:, order], e[:, order]))
 
     holds()
+
+
+def _check_pooled(model: Backbone, x: torch.Tensor, edge_index: torch.Tensor, e: torch.Tensor,
+                  relabelled: tuple[torch.Tensor, torch.Tensor, torch.Tensor]) -> None:
+    """``pooled``'s contract: one finite ``[D]`` state per sample, independent of node labels and batch."""
+    pooled = model.pooled(x, edge_index, e)
+    expected = (x.shape[0], x.shape[2])
+    fail_unless(isinstance(pooled, torch.Tensor) and tuple(pooled.shape) == expected, "backbone",
+                f"pooled returned {tuple(getattr(pooled, 'shape', ())) or type(pooled).__name__} for node states "
+                f"{tuple(x.shape)}, expected {expected} ([batch, dim])",
+                "reduce over the node axis: return one state per sample (e.g. self(...).sum(dim=1))")
+    _finite("backbone", "pooled", pooled)
+    fail_unless(torch.allclose(model.pooled(*relabelled), pooled, atol=1e-6), "backbone",
+                "relabelling the nodes changed pooled", "pool with a symmetric reduction (sum, mean, max) over nodes")
+    single = torch.cat([model.pooled(x[i:i + 1], edge_index, e[i:i + 1]) for i in range(x.shape[0])])
+    fail_unless(torch.allclose(single, pooled, atol=1e-6), "backbone", "a sample's pooled state depends on the batch",
+                "reduce over nodes (dim=1) only, never over the batch")
+    _gradients_reach("backbone", model, model.pooled(x, edge_index, e))
 
 
 def check_injector(factory: Callable[..., Any], options: Any, dim: int = 8, max_nodes: int = 10,

@@ -101,20 +101,23 @@ def check_domain(factory: Callable[..., Any], options: Any, max_size: int = 12, 
 
 
 def check_synthesizer(factory: Callable[..., Any], options: Any, grammar: Grammar, budget: int = 16,
-                      population: Sequence[Program] = (), count: int = 10, domain: Any = None) -> None:
+                      population: Sequence[Program | Scored] = (), count: int = 10, domain: Any = None) -> None:
     """A synthesizer: batches are lists of well-typed programs of ``grammar`` (or
-    :class:`~framework.Proposal` values naming a parent), at most ``budget`` in all, the same under the
-    same seed; a :class:`Resumable` one continues identically after ``state()``/``restore()``.
-    A :class:`~framework.contracts.UsesDomain` synthesizer is attached to ``domain`` first.
+    :class:`~framework.Proposal` values naming a member of the population as parent), at most ``budget``
+    in all, the same under the same seed; a :class:`Resumable` one continues identically after
+    ``state()``/``restore()``. A :class:`~framework.contracts.UsesDomain` synthesizer is attached to
+    ``domain`` first.
 
-    ``population`` is programs, best first: ``propose`` receives them as a
-    :class:`~framework.Population` whose members have ids ``m0, m1, ...`` and
-    scores ``0, -1, -2, ...``. The ids and scores of a ``Population`` passed in
-    are replaced the same way, and a :class:`~framework.Proposal`'s ``parent``
-    is not checked against the members (the engine checks it): test a
-    synthesizer's use of real scores, missing (``None``) scores and parents in
-    a test of your own.
+    ``population`` is the members, best first, handed to ``propose`` as the
+    engine hands them: a :class:`~framework.Population` passes through as it
+    is; otherwise each :class:`~framework.contracts.Scored` keeps its id and
+    score (``None`` included: an unscored member) and a bare program becomes
+    ``Scored(program, "m<i>", -i)`` (``i`` its position). A ``Proposal``'s
+    ``parent`` must be ``None`` or the id of one of these members.
     """
+    members = population if isinstance(population, Population) else Population(
+        [item if isinstance(item, Scored) else Scored(item, f"m{i}", float(-i)) for i, item in enumerate(population)])
+    ids = {member.id for member in members.scored if member.id is not None}
 
     def build() -> Any:
         synthesizer = factory(options)
@@ -124,8 +127,18 @@ def check_synthesizer(factory: Callable[..., Any], options: Any, grammar: Gramma
             synthesizer.attach(domain)
         return synthesizer
 
+    def parent_of(item: Any) -> Any:
+        """The program of a proposed item, its parent checked against the members' ids."""
+        if not isinstance(item, Proposal):
+            return item
+        fail_unless(item.parent is None or item.parent in ids, "synthesizer",
+                    f"a Proposal names parent {item.parent!r}, which is not a member id of the population "
+                    f"(ids: {', '.join(sorted(ids)) or 'none'})",
+                    "set parent to the id of the member it was made from (population.scored[i].id), "
+                    "or to None for a program made from no member")
+        return item.program
+
     def proposals(synthesizer: Any, seed: int, limit: int = budget) -> list[Program]:
-        members = Population([Scored(program, f"m{i}", float(-i)) for i, program in enumerate(population)])
         stream = synthesizer.propose(grammar, members, limit, random.Random(seed))
         fail_unless(hasattr(stream, "__iter__"), "synthesizer", f"propose returned {type(stream).__name__}",
                     "propose must yield batches (write it as a generator: `yield [program, ...]`)")
@@ -134,7 +147,7 @@ def check_synthesizer(factory: Callable[..., Any], options: Any, grammar: Gramma
             fail_unless(isinstance(batch, list), "synthesizer",
                         f"a batch is {type(batch).__name__} {batch!r:.60}",
                         "yield lists of framework.Program (a single program goes in a list: [program])")
-            batch = [item.program if isinstance(item, Proposal) else item for item in batch]
+            batch = [parent_of(item) for item in batch]
             for program in batch:
                 fail_unless(isinstance(program, Program), "synthesizer",
                             f"a proposal is {type(program).__name__} {program!r:.60}",

@@ -15,9 +15,8 @@ import math
 from attrs import field, frozen
 from attrs.validators import ge, gt, le
 
-from framework import Program, Proposal, size
+from framework import Program, Proposal, min_sizes, size
 from framework.dsl.pcfg import SizeTable, compile_table, sample_program
-from framework.testing import min_sizes
 
 
 @frozen

@@ -1,5 +1,6 @@
 """Every plugin of the package against its kind's contract suite (framework.testing)."""
 
+from framework import Scored
 from framework.testing import check_backbone, check_domain, check_injector, check_synthesizer
 
 from framework_shapes import GinSumOptions, HillClimb, HillClimbOptions, RandomWalkOptions, ShapesDomain, ShapesOptions
@@ -21,9 +22,17 @@ def test_hill_climb_from_scratch():
 
 
 def test_hill_climb_from_a_scored_population():
-    # the suite hands these to propose() as a Population, best first: ids m0, m1, ... and scores 0, -1, ...
+    # bare programs reach propose() as a Population, best first: ids m0, m1, ... and scores 0, -1, ...
     members = [DOMAIN.grammar.parse(text) for text in ("join(ring(3), dot)", "star(succ(2))", "path(2)")]
     check_synthesizer(HillClimb, HillClimbOptions(batch_size=4), DOMAIN.grammar, population=members)
+
+
+def test_hill_climb_from_real_and_missing_scores():
+    # Scored members reach propose() with their ids and scores; a None score (unscored) is not climbed from
+    grammar = DOMAIN.grammar
+    members = [Scored(grammar.parse("star(succ(2))"), "c4", 0.81), Scored(grammar.parse("path(2)"), "c9", None),
+               Scored(grammar.parse("join(ring(3), dot)"), "c2", 0.64)]
+    check_synthesizer(HillClimb, HillClimbOptions(batch_size=4), grammar, population=members)
 
 
 def test_random_walk_injector():
