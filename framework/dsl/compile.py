@@ -22,7 +22,7 @@ from attrs import frozen
 from framework.dsl import _lark_text
 from framework.dsl.conventions import check_bodies, check_conventions, check_name, check_productive
 from framework.dsl.errors import GrammarError
-from framework.dsl.lark_errors import lark_error
+from framework.dsl.lark_errors import import_error, lark_error
 from framework.dsl.mass import BodyMass, body_masses
 from framework.dsl.production import Production
 from framework.dsl.program import Program
@@ -81,6 +81,8 @@ def build_parser(text: str, start: str, source: str,
                            maybe_placeholders=False)
     except lark.exceptions.LarkError as error:
         raise lark_error(error, text, source) from None
+    except OSError as error:  # Lark opens the grammar an %import names and lets the failure through
+        raise import_error(error, text, source) from None
     finally:
         lark.logger.handlers[:] = handlers
         lark.logger.setLevel(level)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import lark
 
@@ -35,6 +36,18 @@ def lark_error(error: Exception, text: str, source: str) -> GrammarError:
         else:
             line = column = None
     return GrammarError(f"Lark: {message}", source, line, column)
+
+
+def import_error(error: OSError, text: str, source: str) -> GrammarError:
+    """A :class:`GrammarError` at the ``%import`` whose grammar file Lark could not open."""
+    wanted = Path(error.filename or "").stem
+    for number, line in enumerate(text.splitlines(), 1):
+        found = re.match(r"\s*%import\s+(\.?[\w.]+)", line)
+        if found and found.group(1).lstrip(".").split(".")[0] == wanted:
+            return GrammarError(f"%import {found.group(1)}: no grammar {wanted!r} to import from "
+                                f"(Lark's own are common, unicode, python and lark)",
+                                source, number, line.index("%import") + 1)
+    return GrammarError(f"%import: {error.strerror}: {error.filename}", source, None, None)
 
 
 def syntax_error(error: lark.exceptions.UnexpectedInput, text: str, source: str,

@@ -55,6 +55,14 @@ def test_lark_syntax_error_is_positioned():
     assert error.line == 2 and str(error).startswith("g.lark:2:")
 
 
+@pytest.mark.parametrize("module", ["ommon", ".ommon"])
+def test_an_import_of_a_grammar_that_does_not_exist_is_positioned(module):
+    # Lark opens the named grammar file itself and let FileNotFoundError out (a fuzz find)
+    error = error_of(f'e: "a" -> a\n%import {module}.WS\n%ignore WS\n')
+    assert (error.line, error.column) == (2, 1)
+    assert f"%import {module}.WS: no grammar 'ommon'" in str(error)
+
+
 def test_lalr_conflict_is_a_grammar_error():
     # Lark resolves shift/reduce conflicts silently; printing would not round-trip
     error = error_of('e: "a" -> a\n | e "+" e -> plus\n' + FOOTER)
