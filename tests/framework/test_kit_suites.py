@@ -121,7 +121,7 @@ def test_what_the_guide_says_of_domain_outputs_holds_in_exploration():
     # docs/authoring.md: an output need not be hashable, picklable or comparable; key and equivalent decide
     import random
 
-    from framework import size
+    from framework import build_port_graph, size
     from framework.explore import explore
 
     class Unhashable:
@@ -135,6 +135,9 @@ def test_what_the_guide_says_of_domain_outputs_holds_in_exploration():
 
         def equivalent(self, a, b):
             return a["size"] == b["size"]
+
+        def to_graph(self, output):
+            return build_port_graph(output["size"] + 1, [(0, n) for n in range(1, output["size"] + 1)])
 
     class Given:
         def propose(self, grammar, population, budget, rng):
