@@ -165,9 +165,9 @@ def _already_done(run_dir: RunDir, spec: Spec, spec_hash: str, console: Console)
     with ``--resume``; a run of another spec is refused, naming the keys that differ."""
     state = report.read_checkpoint(run_dir)
     notes: list[str] = []
-    if state.spec_hash != spec_hash:
-        refused, allowed = (resume_checks.spec_changes(run_dir, spec) if run_dir.spec.is_file()
-                            else (["(its spec.toml is missing)"], []))
+    changes = resume_checks.spec_changes(run_dir, spec, spec_hash, state)
+    if changes is not None:
+        refused, allowed = changes
         if refused or not allowed:
             raise UsageError(
                 f"{run_dir.root} holds a run of another spec (it differs in {', '.join(refused) or 'its hash'}); "

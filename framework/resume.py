@@ -36,9 +36,14 @@ NEUTRAL_KEYS: Mapping[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def spec_changes(run_dir: RunDir, spec: Spec) -> tuple[list[str], list[str]]:
-    """``(refused, allowed)``: the dotted keys whose values differ between the run's own
-    ``spec.toml`` and ``spec``, split by whether they may differ on resume."""
+def spec_changes(run_dir: RunDir, spec: Spec, spec_hash: str, state: RunState) -> tuple[list[str], list[str]] | None:
+    """None when ``spec`` is the run's own (the same hash); else ``(refused, allowed)``: the
+    dotted keys whose values differ between the run's ``spec.toml`` and ``spec``, split by
+    whether they may differ on resume (``refused`` says so when ``spec.toml`` is missing)."""
+    if state.spec_hash == spec_hash:
+        return None
+    if not run_dir.spec.is_file():
+        return ["(spec.toml missing)"], []
     old, new = dict(_flatten(read_toml(run_dir.spec))), dict(_flatten(unstructure_spec(spec)))
     refused, allowed = [], []
     for key in sorted(old.keys() | new.keys()):
@@ -52,9 +57,10 @@ def spec_changes(run_dir: RunDir, spec: Spec) -> tuple[list[str], list[str]]:
 def check_spec(run_dir: RunDir, spec: Spec, spec_hash: str, state: RunState) -> list[str]:
     """Refuse a resume whose spec differs in a key that matters (naming the keys); return
     a note per harmless difference."""
-    if state.spec_hash == spec_hash:
+    changes = spec_changes(run_dir, spec, spec_hash, state)
+    if changes is None:
         return []
-    refused, allowed = spec_changes(run_dir, spec) if run_dir.spec.is_file() else (["(spec.toml missing)"], [])
+    refused, allowed = changes
     if refused or not allowed:
         keys = ", ".join(refused) or f"hash {state.spec_hash[:12]} != {spec_hash[:12]}"
         raise UsageError(f"{run_dir.root}: the spec changed since this run started ({keys}); "
