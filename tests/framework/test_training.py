@@ -51,6 +51,24 @@ def test_deterministic_under_a_seed():
     assert other.epoch_losses != first.epoch_losses
 
 
+def test_training_on_cpu_is_deterministic_without_filling_fresh_memory():
+    """Deterministic kernels, but fresh tensors are not NaN-filled (a full write of every
+    allocation, about a tenth of a population step); both settings come back afterwards."""
+    seen = []
+
+    class Spy(torch.nn.Linear):
+        def forward(self, x):
+            seen.append((torch.are_deterministic_algorithms_enabled(),
+                         torch.utils.deterministic.fill_uninitialized_memory))
+            return super().forward(x)
+
+    before = torch.utils.deterministic.fill_uninitialized_memory
+    train(Spy(4, 1), separable(), TrainingOptions(epochs=1, batch_size=16), device=CPU, seed=0)
+    assert seen and set(seen) == {(True, False)}
+    assert not torch.are_deterministic_algorithms_enabled()
+    assert torch.utils.deterministic.fill_uninitialized_memory == before
+
+
 def test_baseline_is_the_encoder_alone():
     seed_everything(0)
     result = train(build_mlp(MLPOptions(hidden=[8]), (4,), 1), separable(), FAST, device=CPU, seed=0)
