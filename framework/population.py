@@ -66,11 +66,11 @@ log = logging.getLogger(__name__)
 #: ``on_result(index, result)``: a member's result, called in member order.
 ResultCallback = Callable[[int, TrainResult], None]
 
-#: Chunk size on CPU when none is given: the whole bucket. Measured at the paper's sizes
-#: (docs/neural.md), the population step was 1.5x to 4x faster than the sequential loop on a
-#: loaded CPU for P from 1 to 50 and within about 20 % on a quiet one: a larger chunk costs
-#: memory there (about 90 MB a member), not time.
-CPU_CHUNK = 64
+#: Chunk size on CPU when none is given. Measured at the paper's sizes on an idle 2-core CPU
+#: (docs/neural.md), the population step keeps up with the sequential loop up to P = 16 (0.94x
+#: to 1.01x) and falls behind beyond (0.83x at P = 50: the stacked activations outgrow the
+#: caches), so larger buckets train in chunks of this many.
+CPU_CHUNK = 16
 
 
 # -- grouping ----------------------------------------------------------------
@@ -175,20 +175,20 @@ class PopulationAdam:
         self.beta1, self.beta2, self.eps = betas[0], betas[1], eps
         self.exp_avg = [torch.zeros_like(p) for p in params]
         self.exp_avg_sq = [torch.zeros_like(p) for p in params]
-        for p in params:  # backward adds into these in place: their slices below stay valid
-            p.grad = torch.zeros_like(p)
-        self.grads = [p.grad for p in params]
+        self.grads: list[torch.Tensor] = []  # of the last step
         self.fused = device.type == "cpu" and hasattr(torch, "_fused_adam_") if fused is None else fused
         # Every active member has taken every step so far (a failure is final): one count serves them all.
         self._fused_count = torch.zeros((), dtype=torch.float32)
 
     def zero_grad(self) -> None:
-        torch._foreach_zero_(self.grads)
+        """Drop the gradients: backward then stores its own (zeroing and adding into kept ones costs
+        two passes over every parameter of the population)."""
+        for p in self.params:
+            p.grad = None
 
     def step(self, active: torch.Tensor) -> None:
         """One update, with the parameters' ``.grad``, of the members where ``active [P]``."""
-        if any(p.grad is not g for p, g in zip(self.params, self.grads)):
-            raise RuntimeError("a parameter's .grad was replaced; population Adam reads its own buffers")
+        self.grads = [torch.zeros_like(p) if p.grad is None else p.grad for p in self.params]
         self.steps += active
         if self.fused:
             self._fused_step(active)
@@ -353,10 +353,9 @@ class MemberUniforms:
         members = len(self.generators)
         drawn = []
         for counts, positions, size in self._layout(batch):
-            values = torch.cat([
-                torch.rand(count, generator=generator, dtype=self.dtype, device=self.x.device)
-                for count, generator in zip(counts, self.generators)
-            ])
+            values = torch.empty(sum(counts), dtype=self.dtype, device=self.x.device)
+            for part, generator in zip(values.split(counts), self.generators):
+                torch.rand(part.shape, generator=generator, dtype=self.dtype, device=self.x.device, out=part)
             flat = torch.ones(members * size, dtype=self.dtype, device=self.x.device)
             drawn.append(flat.index_copy_(0, positions, values).view(members, size))
         return drawn
@@ -507,6 +506,9 @@ class StackedPopulation:
             check_boundaries(model, self.x[: options.batch_size])
         padded = pad_graphs(models)
         self.params, self.buffers = stack_module_state(padded)
+        # In the default layout: a member's channels-last convolution weight stacks into a tensor that
+        # vmap's batched convolution would copy twice per call; its function is layout-blind.
+        self.params = {name: p.detach().contiguous().requires_grad_() for name, p in self.params.items()}
         self.param_list = list(self.params.values())
         if len({p.dtype for p in self.param_list}) != 1:
             raise ValueError("population training needs one parameter dtype")

@@ -169,7 +169,7 @@ class PopulationOptions:
 
     Attributes:
         chunk: networks trained together at most; 0 sizes chunks from free
-            device memory on CUDA (the whole bucket on CPU).
+            device memory on CUDA (16 on CPU, where larger chunks train slower).
     """
 
     chunk: int = field(default=0, validator=[instance_of(int), ge(0)])

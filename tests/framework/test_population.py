@@ -164,6 +164,24 @@ def test_train_population_buckets_chunks_and_reports_in_order():
         close(torch.tensor(got.epoch_losses), torch.tensor(expected.epoch_losses))
 
 
+def test_on_cpu_a_large_bucket_trains_in_chunks_of_sixteen(monkeypatch):
+    """Beyond 16 members the stacked step falls behind the sequential loop on CPU (docs/neural.md)."""
+    import framework.population as population
+
+    chunks = []
+    real = population.train_batched
+
+    def recording(models, *args, **kwargs):
+        chunks.append(len(models))
+        return real(models, *args, **kwargs)
+
+    monkeypatch.setattr(population, "train_batched", recording)
+    options = TrainingOptions(epochs=1, batch_size=16, eval_batch_size=40)
+    seeds = list(range(18))
+    results = train_population([member(3, s) for s in seeds], seeds, task_data(), options, device=CPU)
+    assert chunks == [16, 2] and all(r.failed is None for r in results)
+
+
 def test_padding_keeps_the_real_graph():
     models = [member(n, s) for n, s in [(3, 0), (11, 1)]]
     padded = pad_graphs(models)
@@ -213,7 +231,7 @@ def test_population_adam_is_torch_adam_per_member_and_freezes_the_inactive(fused
         grads = torch.randn(3, 5, dtype=torch.float64, generator=generator)
         if t >= 1:
             grads[1] = float("nan")  # member 1 fails at the second step and must stay as it was
-        stacked[0].grad.copy_(grads)
+        stacked[0].grad = grads.clone()
         active = torch.tensor([True, t < 1, True])
         with torch.no_grad():
             optimizer.step(active)
