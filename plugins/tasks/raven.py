@@ -25,6 +25,8 @@ Spec usage::
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -33,7 +35,7 @@ import tempfile
 import time
 from importlib.metadata import PackageNotFoundError, distribution, version
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import attrs
 import numpy as np
@@ -154,14 +156,44 @@ def load_puzzles(
     keys = {split: _cache_key(settings, seed, split, count) for split, count in counts.items()}
     paths = {split: cache_path(cache_dir, settings, seed, split, count) for split, count in counts.items()}
     puzzles = {split: _read_cache(paths[split], keys[split]) for split in counts}
-    missing = {split: count for split, count in counts.items() if puzzles[split] is None}
-    if missing:
-        report = progress if progress is not None else _log_progress()
-        made = raven_generate.generate(settings, seed, missing, workers=workers, progress=report)
-        for split, fresh in made.items():
-            _write_cache(paths[split], keys[split], fresh)
-            puzzles[split] = fresh
+    if all(p is not None for p in puzzles.values()):
+        return puzzles
+    with _generating(Path(cache_dir), sorted(k for split, k in keys.items() if puzzles[split] is None)):
+        for split in counts:  # another process may have written them while this one waited
+            if puzzles[split] is None:
+                puzzles[split] = _read_cache(paths[split], keys[split])
+        missing = {split: count for split, count in counts.items() if puzzles[split] is None}
+        if missing:
+            report = progress if progress is not None else _log_progress()
+            made = raven_generate.generate(settings, seed, missing, workers=workers, progress=report)
+            for split, fresh in made.items():
+                _write_cache(paths[split], keys[split], fresh)
+                puzzles[split] = fresh
     return puzzles
+
+
+@contextlib.contextmanager
+def _generating(cache_dir: Path, keys: list[str]) -> Iterator[None]:
+    """Hold the lock on generating these cache entries: runs of one seed started together
+    (a study's workers) generate its puzzles once, the others wait and read them.
+
+    An ``flock`` on a small file under ``raven/locks/``; the kernel drops it when its holder
+    exits in any way, so a crashed generator leaves nothing stale.
+    """
+    locks = cache_dir / "raven" / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    path = locks / f"{hashlib.sha256(json.dumps(keys).encode()).hexdigest()[:16]}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"raven: another process is generating these puzzles ({path}); waiting for it",
+                  file=sys.stderr, flush=True)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _read_cache(path: Path, key: str) -> Puzzles | None:

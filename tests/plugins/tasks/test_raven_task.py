@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +69,7 @@ def test_corner_pixel_is_the_recorded_background(cached):
 
 def test_second_load_reads_the_cache(cached, monkeypatch):
     cache_dir, data = cached
-    files = sorted((cache_dir / "raven").iterdir())
+    files = sorted((cache_dir / "raven").glob("*.pt"))
     assert len(files) == 3
     mtimes = [f.stat().st_mtime_ns for f in files]
     forbid_generation(monkeypatch)
@@ -100,6 +102,31 @@ def test_a_new_count_generates_only_that_split_and_keeps_its_prefix(cached, monk
     assert calls == [{"eval": 3}]
     assert torch.equal(fewer.eval.x, data.eval.x[:3])
     assert torch.equal(fewer.train.x, data.train.x)
+
+
+def test_loads_started_together_generate_once_and_read_the_same(tmp_path, monkeypatch, capfd):
+    """A study's workers starting runs of one seed together: one generates, the other waits for it."""
+    calls = []
+    real = raven_generate.generate
+    started = threading.Event()
+
+    def slow(settings, seed, counts, **kwargs):
+        calls.append(dict(counts))
+        started.set()
+        time.sleep(0.5)  # the other load arrives while this one generates
+        return real(settings, seed, counts, **kwargs)
+
+    monkeypatch.setattr(raven_generate, "generate", slow)
+    settings, counts = generation_settings(SMALL), {"select": 3}
+    loaded = {}
+    first = threading.Thread(target=lambda: loaded.update(first=load_puzzles(tmp_path, settings, SEED, counts)))
+    first.start()
+    assert started.wait(30)
+    loaded["second"] = load_puzzles(tmp_path, settings, SEED, counts)
+    first.join()
+    assert calls == [counts]
+    assert np.array_equal(loaded["first"]["select"].images, loaded["second"]["select"].images)
+    assert "another process is generating these puzzles" in capfd.readouterr().err
 
 
 def test_cache_name_changes_with_every_setting(tmp_path):
