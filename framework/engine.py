@@ -425,7 +425,8 @@ class _Loop:
         next_grammar = state.grammar
         if not last and survivors:
             with self.console.status("library learning"):
-                learned = steps.learn(grammar, survivors, self.learner, self.spec.library, self.domain)
+                learned = steps.learn(grammar, survivors, self.learner, self.spec.library, self.domain,
+                                      self.spec.domain.plugin)
             if learned.library_error is not None:
                 self.console.print(f"[yellow]library learning skipped[/]: {escape(learned.library_error)}")
             elif self.learner is not None:

@@ -159,7 +159,8 @@ def explore(
     :param progress: called with the running counts after each batch.
     :param exclude: outputs tried before and dropped (earlier generations'
         discarded candidates): equivalent programs count as duplicates and
-        replace nothing.
+        replace nothing. A :class:`~framework.Rejection` here or as a
+        member's output matches nothing (the domain never sees it).
     :param seconds: wall-clock limit of the whole call (None: none); when it
         runs out, every synthesizer still going is stopped with that reason.
     :param seconds_by: a synthesizer's own limit by name: the time spent
@@ -177,6 +178,8 @@ def explore(
     members = list(population)
     for where, outputs in (("member", [m.output for m in members]), ("excluded", exclude)):
         for i, output in enumerate(outputs):
+            if isinstance(output, Rejection):  # no output (the domain rejects it now): nothing can match it
+                continue
             try:
                 known.add(domain.key(output), output, None, (where, i))
             except Exception as exc:  # noqa: BLE001 - not matched against, so an equivalent program is new

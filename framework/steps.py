@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from attrs import evolve, frozen
 
+from framework.contracts import LibraryResult
 from framework.domain import Rejection
 from framework.errors import FrameworkError, PluginFault
 from framework.run_state import METRICS, Candidate, Exploration, Scores
@@ -101,8 +102,12 @@ def why_nothing(exploration: Exploration, want: int, domain: str | None = None) 
 
 def domain_fault(domain: str | None, fault: str, count: int) -> str:
     """One line of the domain's faults: ``domain 'x': evaluate() raised ... (3 programs rejected)``."""
-    name = "the domain" if domain is None else f"domain {domain!r}"
-    return f"{name}: {fault} ({count} program{'s' if count != 1 else ''} rejected)"
+    return f"{plugin_named('domain', domain)}: {fault} ({count} program{'s' if count != 1 else ''} rejected)"
+
+
+def plugin_named(kind: str, name: str | None) -> str:
+    """A plugin as a message names it: ``domain 'graph'`` (``the domain`` when no name is known)."""
+    return f"the {kind}" if name is None else f"{kind} {name!r}"
 
 
 # -- 2. train -----------------------------------------------------------------
@@ -185,25 +190,29 @@ class Learned:
     survivors: tuple[Candidate, ...]
     inventions: tuple[str, ...] = ()
     compression_ratio: float | None = None
-    library_error: str | None = None  # why the learner's result was ignored
+    library_error: str | None = None  # why the learner's result was ignored, naming the plugin at fault
 
 
 def learn(grammar: Grammar, survivors: Sequence[Candidate], learner: Any, library: LibraryChoice,
-          domain: Any) -> Learned:
+          domain: Any, domain_name: str | None = None) -> Learned:
     """Compress the survivors with ``learner`` (None: library learning off), then re-weight
     the grammar from their programs (``library.reweight``).
 
     A learner's failure, or a result under which some survivor no longer builds its
-    graph, is ignored (recorded in ``library_error``): the grammar stays as it was.
+    graph, is ignored: the grammar keeps its productions, and ``library_error`` says why,
+    naming the plugin at fault (``library_learner 'stitch': ...``, from ``library.plugin``,
+    or ``domain 'graph': ...``, from ``domain_name``) as the engine prints it.
     """
     programs = [grammar.parse(c.program) for c in survivors]
     learned = Learned(grammar, tuple(survivors))
     if learner is not None:
         try:
-            result = learner.compress(grammar, programs)
+            result = _compressed(learner, grammar, programs)
             check_meaning(domain, result.grammar, result.programs, survivors)
-        except FrameworkError as exc:
-            learned = evolve(learned, library_error=str(exc))
+        except PluginFault as fault:
+            name = library.plugin if fault.kind == library.kind else domain_name
+            learned = evolve(learned, library_error=f"{plugin_named(fault.kind, name)}: {fault}; the grammar "
+                                                    "keeps its productions (no inventions this generation)")
         else:
             grammar, programs = result.grammar, list(result.programs)
             learned = evolve(learned, inventions=tuple(p.name for p in result.inventions),
@@ -216,16 +225,36 @@ def learn(grammar: Grammar, survivors: Sequence[Candidate], learner: Any, librar
     return evolve(learned, grammar=grammar, survivors=survivors)
 
 
+def _compressed(learner: Any, grammar: Grammar, programs: Sequence[Any]) -> LibraryResult:
+    """The learner's result, one rewritten program per survivor; :class:`PluginFault` otherwise."""
+    try:
+        result = learner.compress(grammar, programs)
+    except FrameworkError as exc:  # the learner's own refusal (a program too deep): its message says why
+        raise PluginFault("library_learner", str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - the learner's failure, contained to this generation's learning
+        raise PluginFault("library_learner", f"compress() raised {type(exc).__name__}: {exc}") from exc
+    if not isinstance(result, LibraryResult):
+        raise PluginFault("library_learner", f"compress() returned a {type(result).__name__} where a "
+                                             "framework.LibraryResult is expected")
+    if len(result.programs) != len(programs):
+        raise PluginFault("library_learner", f"compress() returned {len(result.programs)} programs for "
+                                             f"{len(programs)}")
+    return result
+
+
 def check_meaning(domain: Any, grammar: Grammar, programs: Sequence[Any], survivors: Sequence[Candidate]) -> None:
-    """Library learning must not change what a program builds; refuse a result that does."""
+    """Library learning must not change what a program builds; refuse a result that does
+    (:class:`PluginFault` of the learner), or one the domain fails to check (of the domain)."""
     for candidate, program in zip(survivors, programs, strict=True):
+        method = "evaluate"  # the domain method running, should it raise
         try:
             output = domain.evaluate(program, grammar)
+            method = "to_graph"
             changed = isinstance(output, Rejection) or domain.to_graph(output) != candidate.graph
         except Exception as exc:  # noqa: BLE001 - the domain's failure: the result cannot be checked
-            raise FrameworkError(f"the domain raised {type(exc).__name__} on {candidate.id}'s rewritten program "
-                                 f"({exc}), so the library learner's result is unchecked; result ignored") from exc
+            raise PluginFault("domain", f"{method}() raised {type(exc).__name__}: {exc} on {candidate.id}'s "
+                                        "rewritten program, so the library learner's result could not be checked "
+                                        "and was ignored") from exc
         if changed:
-            raise FrameworkError(
-                f"the library learner changed the meaning of {candidate.id} ({candidate.program}); result ignored"
-            )
+            raise PluginFault("library_learner", f"its result changes the meaning of {candidate.id} "
+                                                 f"({candidate.program}), so it was ignored")

@@ -244,9 +244,8 @@ def test_reporters_hear_every_generation_and_report_makes_them_hear_it_again(rec
         f"{m['id']}.svg" for m in population if m["kept"])
 
 
-def test_a_library_result_that_changes_a_meaning_is_refused(tmp_path, capsys, monkeypatch):
-    # stitch's result with the rewritten programs swapped: each now builds another survivor's
-    # graph. The engine must refuse it and keep the grammar and the programs as they were.
+def _swapped_results(monkeypatch):
+    """stitch's result with the rewritten programs rotated: each builds another survivor's graph."""
     from attrs import evolve
 
     from framework_plugins.library.stitch import StitchLearner
@@ -258,12 +257,39 @@ def test_a_library_result_that_changes_a_meaning_is_refused(tmp_path, capsys, mo
         return evolve(result, programs=[*result.programs[1:], result.programs[0]])
 
     monkeypatch.setattr(StitchLearner, "compress", swapped)
+
+
+def _no_inventions(monkeypatch):
+    """The graph domain raising on any grammar with inventions (so only on the learner's result)."""
+    from framework_plugins.graph_domain import GraphDomain
+
+    evaluate = GraphDomain.evaluate
+
+    def raising(self, program, grammar=None):
+        if grammar is not None and grammar.inventions:
+            raise LookupError("inventions are not supported")
+        return evaluate(self, program, grammar)
+
+    monkeypatch.setattr(GraphDomain, "evaluate", raising)
+
+
+@pytest.mark.parametrize(("fault", "message"), [
+    (_swapped_results, "library_learner 'stitch': its result changes the meaning of g0-"),
+    (_no_inventions, "domain 'graph': evaluate() raised LookupError: inventions are not supported on g0-"),
+])
+def test_a_library_result_that_changes_a_meaning_or_cannot_be_checked_is_refused(tmp_path, capsys, monkeypatch,
+                                                                                  fault, message):
+    # The engine must refuse it, keep the grammar and the programs as they were, and name the
+    # plugin at fault alike on the console and in the generation's record.
+    fault(monkeypatch)
     spec = write_spec(tmp_path, {"baseline.runs": 0})
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
-    assert "the library learner changed the meaning of" in capsys.readouterr().err
+    err = " ".join(capsys.readouterr().err.split())
     state = read_json(tmp_path / "run" / "checkpoint.json")
     record = state["history"][0]
-    assert "the library learner changed the meaning of" in record["library_error"]
+    assert record["library_error"].startswith(message)
+    assert record["library_error"].endswith("; the grammar keeps its productions (no inventions this generation)")
+    assert f"library learning skipped: {record['library_error']}" in err
     assert record["inventions"] == [] and record["compression_ratio"] is None
     assert "inv_" not in (tmp_path / "run" / "grammars" / "g1.lark").read_text()
 

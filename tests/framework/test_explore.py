@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from attrs import frozen
+from attrs import evolve, frozen
 
 from framework import Grammar, Program, Rejection, mass
 from framework.dsl.pcfg import reweight
@@ -168,3 +168,35 @@ def test_excluded_outputs_are_duplicates_and_never_replaced():
                      exclude=[domain.evaluate(big, grammar)])
     assert result.found == () and result.replacements == ()
     assert result.stats.duplicates == 1
+
+
+class StrictKey(GraphDomain):
+    """A domain whose key and equivalent are specified for outputs only: a Rejection is refused."""
+
+    def key(self, output):
+        if isinstance(output, Rejection):
+            raise TypeError(f"key() of {output!r}")
+        return super().key(output)
+
+    def equivalent(self, a, b):
+        if isinstance(a, Rejection) or isinstance(b, Rejection):
+            raise TypeError(f"equivalent() of {a!r}, {b!r}")
+        return super().equivalent(a, b)
+
+
+def test_rejected_members_and_excluded_outputs_are_never_keyed_and_match_nothing():
+    # the engine evaluates survivors and discarded candidates again each generation: under a
+    # domain that now rejects them, those are Rejections, which are no outputs to key or compare
+    domain = StrictKey(GraphDomainOptions(equivalence="ported"))
+    rejected = Member(GRAPH.parse("(push identity)"), Rejection("single node"))
+    texts = ["(push (add (connect identity)))", "(push (add (connect (move identity))))", "identity"]
+
+    def run(population, exclude):
+        return explore(domain, GRAPH, [("list", FixedList(texts))], population, want=5, rng=random.Random(0),
+                       budget=10, exclude=exclude)
+
+    with_rejections = run([member("(push (add (connect identity)))"), rejected], [Rejection("not connected")])
+    plain = run([member("(push (add (connect identity)))")], [])
+    assert with_rejections.stats.faults == {}
+    assert with_rejections.found == plain.found and with_rejections.replacements == plain.replacements
+    assert evolve(with_rejections.stats, seconds=0) == evolve(plain.stats, seconds=0)

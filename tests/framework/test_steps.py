@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from attrs import evolve
 
 from framework import Grammar, LibraryResult
@@ -149,20 +151,30 @@ def test_learn_rewrites_the_survivors_without_changing_their_graphs():
     assert any(a.program != b.program for a, b in zip(SURVIVORS, learned.survivors))
 
 
-def test_learn_refuses_a_result_that_changes_a_meaning():
-    learned = learn(GRAPH, SURVIVORS, Swapping(), NO_REWEIGHT, DOMAIN)
-    assert "the library learner changed the meaning of g0-000" in learned.library_error
+KEPT = "; the grammar keeps its productions (no inventions this generation)"
+
+
+def test_learn_refuses_a_result_that_changes_a_meaning_naming_the_learner():
+    learned = learn(GRAPH, SURVIVORS, Swapping(), LibraryChoice(plugin="swapping", reweight=False), DOMAIN, "graph")
+    assert learned.library_error == (f"library_learner 'swapping': its result changes the meaning of g0-000 "
+                                     f"({PROGRAMS[0]}), so it was ignored{KEPT}")
     assert learned.grammar is GRAPH and learned.inventions == () and learned.compression_ratio is None
     assert learned.survivors == SURVIVORS
 
 
-def test_learn_keeps_the_grammar_when_the_domain_raises_checking_the_result(fixture_plugins):
+@pytest.mark.parametrize(("name", "fault"), [
+    ("next-port-unknown", "evaluate() raised KeyError: 'next_port' on g0-001's"),  # on programs using next_port
+    ("port-zero-reserved", "to_graph() raised ValueError: port 0 is reserved on g0-000's"),  # on graphs with one
+])
+def test_learn_keeps_the_grammar_when_the_domain_raises_checking_the_result_naming_the_domain(fixture_plugins, name,
+                                                                                               fault):
     from framework.plugins import build_registry
 
-    info = build_registry(paths=["breaking_domain.py"], base_dir=fixture_plugins).get("domain", "next-port-unknown").info
-    raising = info.factory(GraphDomainOptions(equivalence="ported"))  # KeyError on programs using next_port
-    learned = learn(GRAPH, SURVIVORS, StitchLearner(StitchOptions(iterations=2)), NO_REWEIGHT, raising)
-    assert learned.library_error.startswith("the domain raised KeyError on g0-001's rewritten program ('next_port')")
+    info = build_registry(paths=["breaking_domain.py"], base_dir=fixture_plugins).get("domain", name).info
+    raising = info.factory(GraphDomainOptions(equivalence="ported"))
+    learned = learn(GRAPH, SURVIVORS, StitchLearner(StitchOptions(iterations=2)), NO_REWEIGHT, raising, name)
+    assert learned.library_error == (f"domain {name!r}: {fault} rewritten program, so the library learner's result "
+                                     f"could not be checked and was ignored{KEPT}")
     assert learned.grammar is GRAPH and learned.survivors == SURVIVORS and learned.inventions == ()
 
 
@@ -174,15 +186,33 @@ def test_learn_without_a_learner_only_reweights():
     assert learn(GRAPH, SURVIVORS, None, NO_REWEIGHT, DOMAIN).grammar is GRAPH
 
 
-def test_learn_keeps_the_grammar_when_the_learner_fails():
-    class Failing:
-        def compress(self, grammar, programs):
-            from framework import FrameworkError
+class Failing:
+    """A learner that fails in one of the ways ``failure`` names."""
 
+    def __init__(self, failure: str) -> None:
+        self.failure = failure
+
+    def compress(self, grammar, programs):
+        from framework import FrameworkError
+
+        if self.failure == "refuses":
             raise FrameworkError("stitch: no abstraction found")
+        if self.failure == "raises":
+            raise RuntimeError("the learner's own bug")
+        result = StitchLearner(StitchOptions(iterations=2)).compress(grammar, programs)
+        return result.programs if self.failure == "not-a-result" else evolve(result, programs=result.programs[1:])
 
-    learned = learn(GRAPH, SURVIVORS, Failing(), NO_REWEIGHT, DOMAIN)
-    assert learned.library_error == "stitch: no abstraction found" and learned.grammar is GRAPH
+
+@pytest.mark.parametrize(("failure", "reason"), [
+    ("refuses", "stitch: no abstraction found"),
+    ("raises", "compress() raised RuntimeError: the learner's own bug"),
+    ("not-a-result", "compress() returned a tuple where a framework.LibraryResult is expected"),
+    ("drops-a-program", "compress() returned 2 programs for 3"),
+])
+def test_learn_keeps_the_grammar_when_the_learner_fails_naming_the_learner(failure, reason):
+    learned = learn(GRAPH, SURVIVORS, Failing(failure), LibraryChoice(plugin="failing", reweight=False), DOMAIN, "graph")
+    assert learned.library_error == f"library_learner 'failing': {reason}{KEPT}"
+    assert learned.grammar is GRAPH and learned.survivors == SURVIVORS and learned.inventions == ()
 
 
 def test_a_library_result_record_is_what_the_learner_returns():

@@ -126,5 +126,6 @@ def test_the_engine_s_library_step_skips_deep_programs_with_a_reason():
 
     survivor = Candidate("c0", _deep(1000), PortGraph(edges=(), next_id=1, size=0), 1002, 0, "test")
     learned = learn(GRAPH, [survivor], StitchLearner(), LibraryChoice(reweight=False), None)
-    assert learned.library_error.startswith("program 0: 1002 levels deep"), learned.library_error
+    assert learned.library_error.startswith("library_learner 'stitch': program 0: 1002 levels deep"), \
+        learned.library_error
     assert learned.grammar is GRAPH
