@@ -23,6 +23,7 @@ every artifact is re-derived from it, so a killed run resumed with
 from __future__ import annotations
 
 import hashlib
+import itertools
 import platform
 import random
 import time
@@ -35,6 +36,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from framework import report, steps
+from framework import shared_baselines as shared
 from framework import resume as resume_checks
 from framework.contracts import Resumable
 from framework.dsl.grammar import Grammar
@@ -90,10 +92,12 @@ def run(
     spec_dir: Path = Path("."),
     resume: bool = False,
     console: Console | None = None,
+    baselines: Path | None = None,
 ) -> RunState:
     """Run (or resume) the loop ``spec`` describes in ``run_dir``; return the final state.
     Without ``resume``, a directory already holding a finished run of ``spec`` is left as it
-    is (its summary reprinted); one holding an unfinished run or another spec's is refused."""
+    is (its summary reprinted); one holding an unfinished run or another spec's is refused.
+    ``baselines``: a study's folder of shared baseline trainings (:mod:`framework.shared_baselines`)."""
     run_dir = RunDir(run_dir) if not isinstance(run_dir, RunDir) else run_dir
     console = console or Console(stderr=True)
     spec_hash = hashlib.sha256(spec_to_toml(spec).encode()).hexdigest()
@@ -102,7 +106,7 @@ def run(
         with locked(run_dir):
             state = _already_done(run_dir, spec, spec_hash, console)
     else:
-        state = _run_loop(spec, plugins, run_dir, spec_dir, spec_hash, resume, console)
+        state = _run_loop(spec, plugins, run_dir, spec_dir, spec_hash, resume, console, baselines)
     if not report.any_candidate_trained(state):
         raise FrameworkError(f"no candidate network trained successfully; each failure's reason is in "
                              f"{run_dir.metrics}")
@@ -110,8 +114,8 @@ def run(
 
 
 def _run_loop(spec: Spec, plugins: Plugins, run_dir: RunDir, spec_dir: Path, spec_hash: str, resume: bool,
-              console: Console) -> RunState:
-    loop = _Loop(spec, plugins, run_dir, spec_dir, console)  # bad input fails here, before any write
+              console: Console, baselines: Path | None) -> RunState:
+    loop = _Loop(spec, plugins, run_dir, spec_dir, console, baselines)  # bad input fails here, before any write
     with locked(run_dir):  # one process at a time; released however this one ends
         state = _open_run_dir(run_dir, spec, spec_hash, resume, plugins.registry, console)
         write_json_atomic(run_dir.data, report.data_balance(loop.data))
@@ -243,8 +247,10 @@ def _checkpoint(run_dir: RunDir, state: RunState) -> None:
 class _Loop:
     """The plugins and data of one run, and the steps of a generation."""
 
-    def __init__(self, spec: Spec, plugins: Plugins, run_dir: RunDir, spec_dir: Path, console: Console) -> None:
+    def __init__(self, spec: Spec, plugins: Plugins, run_dir: RunDir, spec_dir: Path, console: Console,
+                 baselines: Path | None = None) -> None:
         self.spec, self.run_dir, self.spec_dir, self.console = spec, run_dir, spec_dir, console
+        self.baselines = baselines
         self.registry, self.hook = plugins.registry, plugins.hook
         parts = preflight(spec, plugins, spec_dir)  # the checks `framework validate` makes too
         self.domain, self.synthesizers, self.selector = parts.domain, parts.synthesizers, parts.selector
@@ -276,17 +282,31 @@ class _Loop:
                 for i in range(len(state.baseline), runs)]
         if not jobs:
             return state
-        self.console.print(f"[bold]baseline[/]: training the encoder alone {runs} times")
+        inputs = {job.key: shared.baseline_inputs(self.trainer, job.seed) for job in jobs} if self.baselines else {}
+        keys = {name: shared.baseline_key(parts) for name, parts in inputs.items()}
+        found = {name: shared.find_shared(self.baselines, key) for name, key in keys.items()}
+        reused = sum(hit is not None for hit in found.values())
+        self.console.print(f"[bold]baseline[/]: training the encoder alone {runs} times" +
+                           (f" ({reused} of them already trained in this study: reused)" if reused else ""))
 
-        def on_result(job: TrainJob, trained: Trained) -> None:
+        def on_result(job: TrainJob, trained: Trained, trained_by: str | None = None) -> None:
             nonlocal state
+            if self.baselines is not None and trained_by is None:  # shared before the checkpoint holds it
+                shared.share(self.baselines, keys[job.key], inputs[job.key], trained, self.run_dir.root)
             self._save_network(job, trained, state.grammar)
             state = evolve(state, baseline=state.baseline + (trained.scores,))
             _checkpoint(self.run_dir, state)
             kill_point(f"trained:{job.key}")
-            self._announce(job, trained.scores, len(state.baseline), runs)
+            self._announce(job, trained.scores, len(state.baseline), runs,
+                           f" (reused: trained by {trained_by})" if trained_by else "")
 
-        self.executor.run(jobs, self.trainer, on_result)
+        # in order: the checkpoint records baseline runs by position
+        for is_reused, group in itertools.groupby(jobs, key=lambda job: found.get(job.key) is not None):
+            if is_reused:
+                for job in group:
+                    on_result(job, found[job.key].trained, found[job.key].trained_by)
+            else:
+                self.executor.run(list(group), self.trainer, on_result)
         self._prune_networks(state)
         return state
 
@@ -398,13 +418,13 @@ class _Loop:
     def warn(self, message: str) -> None:
         self.console.print(f"[yellow]warning[/]: {escape(message)}", highlight=False)
 
-    def _announce(self, job: TrainJob, scores: Scores, done: int, total: int) -> None:
+    def _announce(self, job: TrainJob, scores: Scores, done: int, total: int, note: str = "") -> None:
         if scores.failed:
             detail = f"[red]failed[/]: {escape(scores.failed)}"
         else:
             select = f" select {scores.select_accuracy:.3f}" if scores.select_accuracy is not None else ""
             detail = f"train {scores.train_accuracy:.3f}{select} eval {scores.eval_accuracy:.3f}"
-        self.console.print(f"  {escape(job.key)} ({done}/{total}): {detail}")
+        self.console.print(f"  {escape(job.key)} ({done}/{total}): {detail}{escape(note)}")
 
     # -- 3. select, 4. learn, 5. persist ------------------------------------
 

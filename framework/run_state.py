@@ -144,6 +144,10 @@ def scores_to_json(scores: Scores) -> dict[str, Any]:
     return _converter.unstructure(scores)
 
 
+def scores_from_json(data: dict[str, Any]) -> Scores:
+    return _converter.structure(data, Scores)
+
+
 def exploration_to_json(exploration: Exploration) -> dict[str, Any]:
     return _converter.unstructure(exploration)
 

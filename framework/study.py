@@ -39,6 +39,7 @@ from framework.errors import FrameworkError, UsageError
 from framework.plugins import plugin_options
 from framework.report import read_json
 from framework.run_dir import RunDir
+from framework.shared_baselines import FOLDER as BASELINES
 from framework.spec import ExecutorChoice, Spec, check_plugins, load_spec, read_toml, spec_to_toml, structure_spec
 from framework.store import write_json_atomic
 
@@ -207,12 +208,14 @@ def _shown(value: Any) -> str:
 
 @frozen
 class RunJob:
-    """One run of a study, as an executor ships it: the spec and where its directory is."""
+    """One run of a study, as an executor ships it: the spec, where its directory is and the
+    study's folder of shared baseline trainings."""
 
     key: str
     spec: Spec
     run_dir: str
     spec_dir: str
+    baselines: str
 
 
 @frozen
@@ -243,7 +246,7 @@ class RunRunner:
         try:
             plugins = build_plugins(spec.plugins.modules, spec.plugins.paths, base_dir=job.spec_dir)
             run(spec, plugins, run_dir, spec_dir=Path(job.spec_dir), resume=run_dir.checkpoint.is_file(),
-                console=console)
+                console=console, baselines=Path(job.baselines))
         except FrameworkError as exc:
             return RunOutcome(job.key, failed=str(exc))
         return RunOutcome(job.key)
@@ -291,5 +294,6 @@ def pending_jobs(study: Study) -> list[RunJob]:
     """The runs not finished yet (resumed where they have a checkpoint), seed by seed: every
     cell's first seed comes first, so a study stopped early still covers the whole grid."""
     order = sorted(study.runs, key=lambda r: study.seeds.index(r.seed))  # stable: cells keep grid order
-    return [RunJob(r.path, r.spec, str((study.out / r.path).resolve()), str(study.spec_dir.resolve()))
+    baselines = str((study.out / BASELINES).resolve())
+    return [RunJob(r.path, r.spec, str((study.out / r.path).resolve()), str(study.spec_dir.resolve()), baselines)
             for r in order if run_status(study.out / r.path) != "done"]

@@ -16,9 +16,13 @@ spec = "spec.toml"
 seeds = [0, 1]
 
 [study.grid]
-"task.train" = [16, 32]
+{grid}
 {extra}
 """
+
+#: The tiny study's grid: two training sizes.
+SIZES = '"task.train" = [16, 32]'
+
 
 def run_files(study_dir: Path) -> dict[str, bytes]:
     """Every file of a study directory that must not depend on who ran it or whether it was
@@ -28,9 +32,9 @@ def run_files(study_dir: Path) -> dict[str, bytes]:
             if p.is_file() and "tensorboard" not in p.parts and not p.name.endswith(".tmp")}
 
 
-def write_study(folder: Path, extra: str = "", spec: str = SPEC) -> Path:
+def write_study(folder: Path, extra: str = "", spec: str = SPEC, grid: str = SIZES) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "spec.toml").write_text(spec)
     path = folder / "study.toml"
-    path.write_text(STUDY.format(extra=extra))
+    path.write_text(STUDY.format(grid=grid, extra=extra))
     return path
