@@ -187,7 +187,7 @@ def save_trained(run_dir: Path, spec: Spec, registry: Registry, input_shape: tup
         training=converter.unstructure(spec.training),
         plugins={kind: plugin_version(registry, kind, getattr(spec.model, MODEL_PLUGINS[kind]).plugin)
                  for kind in kinds},
-        versions=_versions(),
+        versions=package_versions(),
         run_seed=spec.run.seed,
         seed=seed,
         scores=trained.scores,
@@ -203,7 +203,8 @@ def plugin_version(registry: Registry, kind: str, name: str) -> PluginVersion:
     return PluginVersion(name, entry.package, entry.version)
 
 
-def _versions() -> dict[str, str]:
+def package_versions() -> dict[str, str]:
+    """The package versions a network's manifest records (framework, torch, safetensors)."""
     found = {}
     for package in ("framework", "torch", "safetensors"):
         try:

@@ -24,14 +24,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
 from framework.convert import converter
-from framework.networks import Trained
+from framework.networks import Trained, package_versions
 from framework.run_state import scores_from_json, scores_to_json
 from framework.store import write_bytes_atomic, write_json_atomic
 
@@ -71,7 +70,7 @@ def baseline_inputs(trainer: NetworkTrainer, seed: int) -> dict[str, Any]:
         "threads": torch.get_num_threads(),
         "cpus": os.cpu_count(),
         "plugins": converter.unstructure(spec.plugins),  # which code the plugin names resolve to
-        "versions": {**_package_versions(), "numpy": numpy.__version__, "torch": torch.__version__,
+        "versions": {**package_versions(), "numpy": numpy.__version__,
                      **{kind: _plugin_version(trainer, kind, choice.plugin)
                         for kind, choice in (("task", spec.task), ("encoder", spec.model.encoder),
                                              ("executor", spec.executor))}},
@@ -124,12 +123,3 @@ def _plugin_version(trainer: NetworkTrainer, kind: str, name: str) -> list[str]:
     entry = trainer.registry.get(kind, name)
     return [entry.package, entry.version]
 
-
-def _package_versions() -> dict[str, str]:
-    found = {}
-    for package in ("framework", "safetensors"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            pass
-    return found

@@ -13,8 +13,11 @@ spec, each with the values to try::
 
 Every cell of the grid (one value per key) and every seed is an ordinary run
 directory, ``<study dir>/runs/<cell>/seed-<s>``, with its own spec, checkpoint
-and artifacts. The grid is validated like the spec itself before anything
-runs: each key and value is applied to the base spec's TOML and the result
+and artifacts; a baseline training that runs of several cells would repeat
+(the same task, encoder, training and seed) is done once and shared in
+``<study dir>/baselines/`` (:mod:`framework.shared_baselines`). The grid is
+validated like the spec itself before anything runs: each key and value is
+applied to the base spec's TOML and the result
 structured and checked against the plugins, so a typo names its TOML path
 and the key it probably meant. Running a study again continues it: finished
 runs are kept, unfinished ones resume from their checkpoints.
