@@ -100,7 +100,7 @@ def find_shared(folder: Path, key: str) -> Reused | None:
 
 def share(folder: Path, key: str, inputs: dict[str, Any], trained: Trained, run_dir: Path) -> None:
     """Share a successful training under ``key``: the weights first, then the entry naming them."""
-    if trained.scores.failed or trained.weights is None:
+    if trained.weights is None:  # a failure or a lost job: trained again where needed
         return
     sha256 = hashlib.sha256(trained.weights).hexdigest()
     write_bytes_atomic(folder / f"{sha256}.safetensors", trained.weights)

@@ -14,7 +14,10 @@ from tiny_study import run_files, write_study
 
 from framework.cli import main
 from framework.network_trainer import NetworkTrainer
+from framework.networks import Trained
 from framework.report import read_json
+from framework.run_state import Scores
+from framework.shared_baselines import Reused, find_shared, share
 
 INJECTORS = '"model.injector.plugin" = ["gssnn", "none"]'
 CELLS = ("model.injector.plugin=gssnn", "model.injector.plugin=none")
@@ -66,6 +69,7 @@ def test_a_reused_baseline_leaves_the_run_directory_of_a_run_that_trained_it(inj
         assert run_files(reused) == run_files(alone)
         manifest = read_json(reused / "networks" / "baseline-0.json")
         assert manifest["model"]["injector"]["plugin"] == "none"  # its own spec's manifest
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alone-0", "alone-1"], "a plain run shares nothing"
 
 
 @pytest.mark.parametrize("grid", ['"model.encoder.dropout" = [0.0, 0.1]', '"training.lr" = [0.001, 0.002]',
@@ -91,3 +95,27 @@ def test_a_study_killed_after_the_first_training_resumes_to_the_same_artifacts(
     assert main(["study", str(study), "--out", str(out)]) == 0
     assert len(baseline_trainings) == 1, "only seed 1's baseline is left to train"
     assert run_files(out) == run_files(injector_study)
+
+
+def _trained(failed: str | None = None) -> Trained:
+    scores = Scores(0.75, 0.5, 0.625, 0.7, 0.4, 0.6, 0.3, failed=failed, eval_accuracies=(0.625,))
+    return Trained(scores, None if failed else b"weights", 7, {"network": "baseline-0"})
+
+
+def test_a_shared_entry_gives_back_what_was_trained_and_who_trained_it(tmp_path):
+    folder, run_dir = tmp_path / "study" / "baselines", tmp_path / "study" / "runs" / "a" / "seed-0"
+    share(folder, "k", {"seed": 1}, _trained(), run_dir)
+    assert find_shared(folder, "k") == Reused(_trained(), "runs/a/seed-0")
+    assert find_shared(folder, "other") is None
+
+
+def test_failures_are_not_shared_and_weights_that_do_not_match_their_hash_are_no_entry(tmp_path):
+    folder = tmp_path / "baselines"
+    share(folder, "failed", {}, _trained(failed="loss became nan"), tmp_path / "run")
+    assert not folder.exists()
+    share(folder, "k", {}, _trained(), tmp_path / "run")
+    (weights,) = folder.glob("*.safetensors")
+    weights.write_bytes(b"weights, edited")
+    assert find_shared(folder, "k") is None
+    weights.unlink()
+    assert find_shared(folder, "k") is None
