@@ -22,6 +22,7 @@ every artifact is re-derived from it, so a killed run resumed with
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import platform
@@ -284,6 +285,19 @@ class _Loop:
             return state
         inputs = {job.key: shared.baseline_inputs(self.trainer, job.seed) for job in jobs} if self.baselines else {}
         keys = {name: shared.baseline_key(parts) for name, parts in inputs.items()}
+        missing = sorted(key for key in keys.values() if shared.find_shared(self.baselines, key) is None)
+        with shared.training(self.baselines, missing, self._waiting) if missing else contextlib.nullcontext():
+            return self._train_baseline(state, jobs, inputs, keys)
+
+    def _waiting(self, lock: Path) -> None:
+        self.console.print(f"[bold]baseline[/]: another run of the study is training these baseline networks; "
+                           f"waiting for it to share them ({escape(str(lock))})")
+
+    def _train_baseline(self, state: RunState, jobs: list[TrainJob], inputs: dict[str, Any],
+                        keys: dict[str, str]) -> RunState:
+        """Train ``jobs``, or record the trainings shared under ``keys`` (by another run of the
+        study, perhaps while this one waited for it)."""
+        runs = self.spec.baseline.runs
         found = {name: shared.find_shared(self.baselines, key) for name, key in keys.items()}
         reused = sum(hit is not None for hit in found.values())
         self.console.print(f"[bold]baseline[/]: training the encoder alone {runs} times" +

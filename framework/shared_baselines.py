@@ -9,23 +9,28 @@ SHA-256 names the training in the study's ``baselines/`` folder::
 
     baselines/<key>.json           scores, parameter count, warm start, who trained it, its inputs
     baselines/<sha256>.safetensors the weights, named by their own hash
+    baselines/locks/<hash>.lock    held while a run trains the baselines it misses
 
 The first run that needs a baseline trains it and shares it here *before* its
 checkpoint records the scores; a later run finding it records the same
 result and writes its own manifest (from its own spec), so its run directory
 ends as if it had trained the network. Both files are written atomically and
-the weights are named by their hash, so a run never reads half an entry;
-runs in parallel at worst train one twice. Only trainings that succeeded are
-shared (a lost job or a failure is trained again).
+the weights are named by their hash, so a run never reads half an entry.
+Runs started together (a study's workers) missing the same baselines train
+them once: one holds the lock on them (:func:`training`), the others wait and
+then find them shared; runs missing overlapping sets at worst train one twice.
+Only trainings that succeeded are shared (a lost job or a failure is trained again).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from attrs import frozen
 
@@ -78,7 +83,7 @@ def baseline_inputs(trainer: NetworkTrainer, seed: int) -> dict[str, Any]:
     }
 
 
-def baseline_key(inputs: dict[str, Any]) -> str:
+def baseline_key(inputs: Any) -> str:
     """The SHA-256 of ``inputs`` as canonical JSON."""
     text = json.dumps(inputs, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -108,6 +113,32 @@ def share(folder: Path, key: str, inputs: dict[str, Any], trained: Trained, run_
         "format": FORMAT, "sha256": sha256, "scores": scores_to_json(trained.scores),
         "parameters": trained.parameters, "start": trained.start,
         "trained_by": os.path.relpath(Path(run_dir).resolve(), folder.resolve().parent), "inputs": inputs})
+
+
+@contextlib.contextmanager
+def training(folder: Path, keys: list[str], on_wait: Callable[[Path], None]) -> Iterator[None]:
+    """Hold the lock on training the baselines ``keys`` for the ``with`` block, waiting for
+    another run that holds it (``on_wait`` hears the lock file's path first).
+
+    An ``flock`` on ``locks/<hash of the keys>.lock``, which the kernel drops however its
+    holder ends (``kill -9`` included), so a killed run leaves nothing stale.
+    """
+    path = _lock_path(folder, keys)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait(path)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _lock_path(folder: Path, keys: list[str]) -> Path:
+    return folder / "locks" / f"{baseline_key(sorted(keys))[:16]}.lock"
 
 
 def _warm_start(trainer: NetworkTrainer) -> dict[str, Any] | None:

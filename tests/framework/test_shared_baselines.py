@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from framework.network_trainer import NetworkTrainer
 from framework.networks import Trained
 from framework.report import read_json
 from framework.run_state import Scores
-from framework.shared_baselines import Reused, find_shared, share
+from framework.shared_baselines import Reused, find_shared, share, training
 
 INJECTORS = '"model.injector.plugin" = ["gssnn", "none"]'
 CELLS = ("model.injector.plugin=gssnn", "model.injector.plugin=none")
@@ -119,3 +120,31 @@ def test_failures_are_not_shared_and_weights_that_do_not_match_their_hash_are_no
     assert find_shared(folder, "k") is None
     weights.unlink()
     assert find_shared(folder, "k") is None
+
+
+def test_a_run_waits_for_another_training_its_baseline_then_reuses_it(injector_study, tmp_path):
+    """Runs started together (a study's workers): the one holding the lock trains, the other
+    waits and, finding the baseline shared when the lock is free, does not train it again."""
+    study, out = write_study(tmp_path, grid=INJECTORS), tmp_path / "out"
+    source = injector_study / "baselines"
+    entry = next(p for p in sorted(source.glob("*.json")) if f"runs/{CELLS[0]}/seed-0" in p.read_text())
+    folder = out / "baselines"
+    with training(folder, [entry.stem], on_wait=lambda path: pytest.fail("the test holds the lock first")):
+        process = subprocess.Popen([sys.executable, "-m", "framework.cli", "study", str(study), "--out", str(out)],
+                                   env={**os.environ, "COLUMNS": "500"}, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+        watchdog = threading.Timer(300, process.kill)  # a run that waits without saying so fails, not hangs
+        watchdog.start()
+        seen = []
+        for line in process.stderr:  # the first run, gssnn seed 0, waits for this lock
+            seen.append(line)
+            if "waiting for it" in line:
+                break
+        assert "waiting for it" in "".join(seen), "".join(seen)
+        for name in (entry.name, f"{read_json(entry)['sha256']}.safetensors"):  # what the other run shares
+            (folder / name).write_bytes((source / name).read_bytes())
+    err = process.communicate()[1]
+    watchdog.cancel()
+    assert process.returncode == 0, err
+    assert f"(reused: trained by runs/{CELLS[0]}/seed-0)" in " ".join(err.split())
+    assert run_files(out) == run_files(injector_study)
