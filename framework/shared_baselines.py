@@ -25,19 +25,18 @@ Only trainings that succeeded are shared (a lost job or a failure is trained aga
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
 from attrs import frozen
 
 from framework.convert import converter
 from framework.networks import Trained, package_versions
 from framework.run_state import scores_from_json, scores_to_json
-from framework.store import write_bytes_atomic, write_json_atomic
+from framework.store import exclusive, write_bytes_atomic, write_json_atomic
 
 if TYPE_CHECKING:
     from framework.network_trainer import NetworkTrainer
@@ -115,26 +114,12 @@ def share(folder: Path, key: str, inputs: dict[str, Any], trained: Trained, run_
         "trained_by": os.path.relpath(Path(run_dir).resolve(), folder.resolve().parent), "inputs": inputs})
 
 
-@contextlib.contextmanager
-def training(folder: Path, keys: list[str], on_wait: Callable[[Path], None]) -> Iterator[None]:
-    """Hold the lock on training the baselines ``keys`` for the ``with`` block, waiting for
-    another run that holds it (``on_wait`` hears the lock file's path first).
-
-    An ``flock`` on ``locks/<hash of the keys>.lock``, which the kernel drops however its
-    holder ends (``kill -9`` included), so a killed run leaves nothing stale.
-    """
-    path = _lock_path(folder, keys)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            on_wait(path)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+def training(folder: Path, keys: list[str],
+             on_wait: Callable[[Path], None]) -> contextlib.AbstractContextManager[None]:
+    """The lock on training the baselines ``keys``, waiting for another run that holds it
+    (``on_wait`` hears the lock file's path first): :func:`framework.store.exclusive` on
+    ``locks/<hash of the keys>.lock``."""
+    return exclusive(_lock_path(folder, keys), on_wait)
 
 
 def _lock_path(folder: Path, keys: list[str]) -> Path:

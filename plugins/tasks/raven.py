@@ -26,7 +26,6 @@ Spec usage::
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -35,7 +34,7 @@ import tempfile
 import time
 from importlib.metadata import PackageNotFoundError, distribution, version
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import attrs
 import numpy as np
@@ -43,6 +42,7 @@ from attrs import field, frozen
 from attrs.validators import ge, instance_of
 
 from framework import OptionError, Split, TaskData, UsageError
+from framework.store import exclusive
 
 from .raven_generate import (
     MATRIX_TYPES,
@@ -172,28 +172,16 @@ def load_puzzles(
     return puzzles
 
 
-@contextlib.contextmanager
-def _generating(cache_dir: Path, keys: list[str]) -> Iterator[None]:
-    """Hold the lock on generating these cache entries: runs of one seed started together
-    (a study's workers) generate its puzzles once, the others wait and read them.
+def _generating(cache_dir: Path, keys: list[str]) -> contextlib.AbstractContextManager[None]:
+    """The lock on generating these cache entries: runs of one seed started together
+    (a study's workers) generate its puzzles once, the others wait and read them."""
+    digest = hashlib.sha256(json.dumps(keys).encode()).hexdigest()[:16]
 
-    An ``flock`` on a small file under ``raven/locks/``; the kernel drops it when its holder
-    exits in any way, so a crashed generator leaves nothing stale.
-    """
-    locks = cache_dir / "raven" / "locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    path = locks / f"{hashlib.sha256(json.dumps(keys).encode()).hexdigest()[:16]}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"raven: another process is generating these puzzles ({path}); waiting for it",
-                  file=sys.stderr, flush=True)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+    def waiting(path: Path) -> None:
+        print(f"raven: another process is generating these puzzles ({path}); waiting for it",
+              file=sys.stderr, flush=True)
+
+    return exclusive(cache_dir / "raven" / "locks" / f"{digest}.lock", on_wait=waiting)
 
 
 def _read_cache(path: Path, key: str) -> Puzzles | None:
