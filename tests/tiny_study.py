@@ -25,11 +25,10 @@ SIZES = '"task.train" = [16, 32]'
 
 
 def run_files(study_dir: Path) -> dict[str, bytes]:
-    """Every file of a study directory that must not depend on who ran it or whether it was
-    killed: not TensorBoard's event files (named by the clock and the process), not the
-    temporary file of an atomic write that SIGKILL interrupted."""
+    """Every file of a study directory, which must not depend on who ran it or whether it was
+    killed: all but the temporary file of an atomic write that SIGKILL interrupted."""
     return {str(p.relative_to(study_dir)): p.read_bytes() for p in sorted(study_dir.rglob("*"))
-            if p.is_file() and "tensorboard" not in p.parts and not p.name.endswith(".tmp")}
+            if p.is_file() and not p.name.endswith(".tmp")}
 
 
 def write_study(folder: Path, extra: str = "", spec: str = SPEC, grid: str = SIZES) -> Path:
