@@ -51,12 +51,13 @@ from framework.nn.model import GSSNN
 from framework.task import TaskData
 from framework.training import (
     TrainResult,
-    _at,
     _autocast,
     _deterministic,
     _logits,
     _loss_precision,
-    evaluate,
+    failed_result,
+    loss_failure,
+    scored_result,
     train,
 )
 from framework.training_options import TrainingOptions
@@ -457,7 +458,7 @@ def _sequential(model: nn.Module, data: TaskData, options: TrainingOptions, devi
     except FrameworkError:
         raise
     except Exception as exc:
-        return _result(None, (), time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
+        return failed_result((), time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
 
 
 #: ``inspect(step, logits [P, B], gradients [P, ...] (parameter order), learning_rates [P])``
@@ -575,44 +576,20 @@ class StackedPopulation:
         return bool(self.active.any())  # one host sync per epoch
 
     def results(self, seconds: float) -> list[TrainResult]:
-        """Write the trained parameters back into the models; each member's result (scored like :func:`train`)."""
-        options, data = self.options, self.data
+        """Write the trained parameters back into the models; each member's result (scored by :func:`train`'s
+        :func:`~framework.training.scored_result`)."""
         with torch.no_grad():
             for i, model in enumerate(self.models):
                 for name, parameter in model.named_parameters():
                     parameter.copy_(self.params[name][i])
-        batches = math.ceil(self.n / options.batch_size)
+        batches = math.ceil(self.n / self.options.batch_size)
         results = []
         for i, model in enumerate(self.models):
             losses = tuple(float(v) for v in self.epoch_losses[i, : int(self.epochs_run[i])])
             step = int(self.fail_step[i])
             if step:
-                reason = f"loss became {float(self.fail_loss[i])} at step {step} (epoch {(step - 1) // batches + 1})"
-                results.append(_result(None, losses, seconds, reason))
-                continue
-            scores = {
-                name: evaluate(model, split, device=self.device, batch_size=options.eval_batch_size, amp=options.amp)
-                for name, split in (("train", data.train), ("select", data.select), ("eval", data.eval))
-            }
-            results.append(_result(scores, losses, seconds, None))
+                reason = loss_failure(float(self.fail_loss[i]), step, (step - 1) // batches + 1)
+                results.append(failed_result(losses, seconds, reason))
+            else:
+                results.append(scored_result(model, self.data, self.options, self.device, losses, lambda: seconds))
         return results
-
-
-def _result(scores: dict[str, tuple[float, float] | None] | None, epoch_losses: tuple[float, ...],
-            seconds: float, failed: str | None) -> TrainResult:
-    def score(split: str, i: int) -> float | None:
-        return None if scores is None else _at(scores[split], i)
-
-    return TrainResult(
-        train_accuracy=score("train", 0),
-        select_accuracy=score("select", 0),
-        eval_accuracy=score("eval", 0),
-        train_f1=score("train", 1),
-        select_f1=score("select", 1),
-        eval_f1=score("eval", 1),
-        final_loss=epoch_losses[-1] if epoch_losses else None,
-        epoch_losses=epoch_losses,
-        epochs_run=len(epoch_losses),
-        seconds=seconds,
-        failed=failed,
-    )

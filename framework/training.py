@@ -17,7 +17,7 @@ import contextlib
 import math
 import random
 import time
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -259,8 +259,8 @@ def train(
                 logits, loss_value = train_step(model, optimizer, scheduler, x[batch], y[batch], options, device)
                 step += 1
                 if not math.isfinite(loss_value):
-                    reason = f"loss became {loss_value} at step {step} (epoch {epoch + 1})"
-                    return _failed(epoch_losses, started, reason)
+                    return failed_result(epoch_losses, time.perf_counter() - started,
+                                         loss_failure(loss_value, step, epoch + 1))
                 if inspect is not None:
                     grads = [p.grad for p in model.parameters()]
                     inspect(step, logits.detach(), grads, optimizer.param_groups[0]["lr"])
@@ -269,13 +269,19 @@ def train(
                 if progress is not None:
                     progress(step, total_steps, loss_value, correct / min(start + len(batch), n))
             epoch_losses.append(loss_sum / n)
-        scores = {}
-        for name, split in (("train", data.train), ("select", data.select), ("eval", data.eval)):
-            try:
-                scores[name] = evaluate(model, split, device=device, batch_size=options.eval_batch_size,
-                                        amp=options.amp)
-            except NonFiniteLogits as exc:
-                return _failed(epoch_losses, started, f"{name} split: {exc}")
+        return scored_result(model, data, options, device, epoch_losses, lambda: time.perf_counter() - started)
+
+
+def scored_result(model: nn.Module, data: TaskData, options: TrainingOptions, device: torch.device,
+                  epoch_losses: Sequence[float], seconds: Callable[[], float]) -> TrainResult:
+    """The result of a trained ``model``: accuracy and F1 on every split, or failed on the first
+    split whose logits are not finite. ``seconds()`` gives the time to record, once scored."""
+    scores = {}
+    for name, split in (("train", data.train), ("select", data.select), ("eval", data.eval)):
+        try:
+            scores[name] = evaluate(model, split, device=device, batch_size=options.eval_batch_size, amp=options.amp)
+        except NonFiniteLogits as exc:
+            return failed_result(epoch_losses, seconds(), f"{name} split: {exc}")
     return TrainResult(
         train_accuracy=_at(scores["train"], 0),
         select_accuracy=_at(scores["select"], 0),
@@ -286,7 +292,7 @@ def train(
         final_loss=epoch_losses[-1] if epoch_losses else None,
         epoch_losses=tuple(epoch_losses),
         epochs_run=len(epoch_losses),
-        seconds=time.perf_counter() - started,
+        seconds=seconds(),
     )
 
 
@@ -294,7 +300,13 @@ def _at(scores: tuple[float, float] | None, i: int) -> float | None:
     return None if scores is None else scores[i]
 
 
-def _failed(epoch_losses: list[float], started: float, reason: str) -> TrainResult:
+def loss_failure(loss: float, step: int, epoch: int) -> str:
+    """Why a training stopped whose loss was ``loss`` at ``step`` (counted from 1) of ``epoch`` (from 1)."""
+    return f"loss became {loss} at step {step} (epoch {epoch})"
+
+
+def failed_result(epoch_losses: Sequence[float], seconds: float, reason: str) -> TrainResult:
+    """The result of a training that failed for ``reason`` after ``epoch_losses``: no scores."""
     return TrainResult(
         train_accuracy=None,
         select_accuracy=None,
@@ -305,6 +317,6 @@ def _failed(epoch_losses: list[float], started: float, reason: str) -> TrainResu
         final_loss=epoch_losses[-1] if epoch_losses else None,
         epoch_losses=tuple(epoch_losses),
         epochs_run=len(epoch_losses),
-        seconds=time.perf_counter() - started,
+        seconds=seconds,
         failed=reason,
     )

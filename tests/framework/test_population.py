@@ -148,6 +148,21 @@ def test_a_failing_member_is_frozen_and_the_others_do_not_notice():
     assert all(r.failed is None for i, r in enumerate(results) if i != 1)
 
 
+def test_non_finite_eval_logits_fail_their_member_as_sequentially_without_a_fall_back(caplog):
+    """Scored as :func:`train` scores: the member fails on its split, the chunk is not trained again."""
+    data, seeds = task_data(), [3, 4]
+    eval_x = data.eval.x.clone()
+    eval_x[0, 0, 0, 0] = float("inf")
+    data = TaskData(data.train, data.select, Split(eval_x, data.eval.y), input_shape=SHAPE)
+    models = [member(5, seeds[0]), member(7, seeds[1], guard=False)]
+    alone = copy.deepcopy(models[1])
+    results = train_population(models, seeds, data, OPTIONS, device=CPU)
+    expected = train(alone, data, OPTIONS, device=CPU, seed=seeds[1])
+    assert expected.failed.startswith("eval split:") and results[1].failed == expected.failed
+    assert results[1].epoch_losses == expected.epoch_losses and results[0].failed is None
+    assert "fell back" not in caplog.text
+
+
 def test_train_population_buckets_chunks_and_reports_in_order():
     data, seeds = task_data(), [1, 2, 3, 4, 5]
     models = [member(n, s) for n, s in zip([4, 6, 3, 8, 2], seeds)]
